@@ -1,0 +1,9 @@
+/* One function per subcommand (git's builtin.h): each takes the arguments
+ * after the subcommand name (argv[0] is the subcommand) and returns the
+ * exit code. */
+#ifndef MANDATE_CMD_H
+#define MANDATE_CMD_H
+
+int cmd_validate(int argc, char **argv);
+
+#endif

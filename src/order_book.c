@@ -1,0 +1,685 @@
+/* Order states and the rules between them; see order_book.h. */
+#include "order_book.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/diag.h"
+#include "util/money.h"
+#include "util/strmap.h"
+#include "util/xalloc.h"
+
+struct order_book {
+	strmap *orders;        /* id → order_state*, committed */
+	strmap *batches;       /* batch id → (void *)1 */
+	strmap *txn;           /* id → order_state*, this batch's copies */
+	bool in_txn;
+	bool knows_all_orders;
+};
+
+static void client_copy(client *dst, const client *src)
+{
+	*dst = *src;
+	dst->name = src->name != NULL ? xstrdup(src->name) : NULL;
+	dst->tax_id = src->tax_id != NULL ? xstrdup(src->tax_id) : NULL;
+	dst->email = src->email != NULL ? xstrdup(src->email) : NULL;
+	dst->address = src->address != NULL ? xstrdup(src->address) : NULL;
+}
+
+static void order_state_free(order_state *o)
+{
+	if (o == NULL)
+		return;
+	free(o->client.name);
+	free(o->client.tax_id);
+	free(o->client.email);
+	free(o->client.address);
+	order_fields_free(&o->fields);
+	free(o);
+}
+
+static order_state *order_state_clone(const order_state *src)
+{
+	order_state *o = xmalloc(sizeof *o);
+	*o = *src;
+	client_copy(&o->client, &src->client);
+	order_fields_copy(&o->fields, &src->fields);
+	return o;
+}
+
+order_book *order_book_new(bool knows_all_orders)
+{
+	order_book *book = xcalloc(1, sizeof *book);
+	book->orders = strmap_new();
+	book->batches = strmap_new();
+	book->txn = strmap_new();
+	book->knows_all_orders = knows_all_orders;
+	return book;
+}
+
+static void free_state_entry(const char *key, void *value, void *ctx)
+{
+	(void)key;
+	(void)ctx;
+	order_state_free(value);
+}
+
+void order_book_free(order_book *book)
+{
+	if (book == NULL)
+		return;
+	strmap_each(book->orders, free_state_entry, NULL);
+	strmap_each(book->txn, free_state_entry, NULL);
+	strmap_free(book->orders);
+	strmap_free(book->batches);
+	strmap_free(book->txn);
+	free(book);
+}
+
+size_t order_book_count(const order_book *book)
+{
+	return strmap_count(book->orders);
+}
+
+const order_state *order_book_find(const order_book *book, const char *id)
+{
+	return strmap_get(book->orders, id);
+}
+
+struct each_ctx {
+	void (*fn)(const order_state *, void *);
+	void *ctx;
+};
+
+static void each_entry(const char *key, void *value, void *ctx)
+{
+	struct each_ctx *each = ctx;
+	(void)key;
+	each->fn(value, each->ctx);
+}
+
+void order_book_each(const order_book *book,
+                     void (*fn)(const order_state *order, void *ctx),
+                     void *ctx)
+{
+	struct each_ctx each = { fn, ctx };
+	strmap_each(book->orders, each_entry, &each);
+}
+
+bool order_book_has_batch(const order_book *book, const char *batch_id)
+{
+	return strmap_get(book->batches, batch_id) != NULL;
+}
+
+void order_book_add_batch(order_book *book, const char *batch_id)
+{
+	strmap_put(book->batches, batch_id, (void *)1);
+}
+
+void book_txn_begin(order_book *book)
+{
+	book_txn_abort(book);
+	book->in_txn = true;
+}
+
+static void move_into_book(const char *key, void *value, void *ctx)
+{
+	order_book *book = ctx;
+	order_state *state = value;
+
+	state->created_file = NULL;
+	order_state_free(strmap_put(book->orders, key, state));
+}
+
+void book_txn_commit(order_book *book)
+{
+	strmap_each(book->txn, move_into_book, book);
+	strmap_clear(book->txn);
+	book->in_txn = false;
+}
+
+void book_txn_abort(order_book *book)
+{
+	strmap_each(book->txn, free_state_entry, NULL);
+	strmap_clear(book->txn);
+	book->in_txn = false;
+}
+
+/* The state as this batch sees it (read-only). */
+static const order_state *lookup(const order_book *book, const char *id)
+{
+	const order_state *state = strmap_get(book->txn, id);
+	return state != NULL ? state : strmap_get(book->orders, id);
+}
+
+/* ---- the rules ---------------------------------------------------------- */
+
+struct ctx {
+	const operation *op;
+	const char *file;
+};
+
+#define FAIL(c, ...) diag_error((c)->file, (c)->op->line, __VA_ARGS__)
+
+static void fmt_date(date_t date, char buf[static 11])
+{
+	if (date == DATE_NONE)
+		snprintf(buf, 11, "(none)");
+	else
+		date_format(date, buf);
+}
+
+static int check_date_order(struct ctx *c, date_t received,
+                            const order_fields *f)
+{
+	char a[11], b[11];
+
+	if (f->start != DATE_NONE && received != DATE_NONE &&
+	    f->start < received) {
+		fmt_date(f->start, a);
+		fmt_date(received, b);
+		return diag_error(c->file, f->line_start ? f->line_start
+		                  : c->op->line, "start date %s is before the "
+		                  "received date %s", a, b);
+	}
+	if (f->due != DATE_NONE && f->start != DATE_NONE && f->due < f->start) {
+		fmt_date(f->due, a);
+		fmt_date(f->start, b);
+		return diag_error(c->file, f->line_due ? f->line_due
+		                  : c->op->line, "due date %s is before the "
+		                  "start date %s", a, b);
+	}
+	if (f->due != DATE_NONE && received != DATE_NONE && f->due < received) {
+		fmt_date(f->due, a);
+		fmt_date(received, b);
+		return diag_error(c->file, f->line_due ? f->line_due
+		                  : c->op->line, "due date %s is before the "
+		                  "received date %s", a, b);
+	}
+	return 0;
+}
+
+static int check_op_date(struct ctx *c, const order_state *o, date_t as_of)
+{
+	char a[11], b[11];
+	date_t on = c->op->on;
+
+	if (on != DATE_NONE && as_of != DATE_NONE && on > as_of) {
+		fmt_date(on, a);
+		fmt_date(as_of, b);
+		return FAIL(c, "date %s is later than the as-of date %s", a, b);
+	}
+	if (o != NULL && on != DATE_NONE && on < o->received) {
+		fmt_date(on, a);
+		fmt_date(o->received, b);
+		return FAIL(c, "date %s is before order '%s' was received (%s)",
+		            a, o->id, b);
+	}
+	return 0;
+}
+
+static bool is_open(const order_state *o)
+{
+	return o->stage != STAGE_CLOSED && o->stage != STAGE_CANCELLED;
+}
+
+static bool before_complete(const order_state *o)
+{
+	return o->stage <= STAGE_EXECUTION;
+}
+
+static int apply_new_order(order_book *book, struct ctx *c, date_t as_of,
+                           op_effect *effect)
+{
+	const operation *op = c->op;
+	const order_state *existing = lookup(book, op->order_id);
+	order_state *o;
+
+	if (existing != NULL) {
+		if (existing->created_file != NULL)
+			return FAIL(c, "duplicate order id '%s' (first defined "
+			            "at line %ld)", op->order_id,
+			            existing->created_line);
+		return FAIL(c, "order '%s' already exists in the ledger",
+		            op->order_id);
+	}
+	if (check_op_date(c, NULL, as_of) != 0 ||
+	    check_date_order(c, op->on, &op->fields) != 0)
+		return -1;
+	o = xcalloc(1, sizeof *o);
+	snprintf(o->id, sizeof o->id, "%s", op->order_id);
+	o->stage = STAGE_IDENTIFICATION;
+	o->version = 1;
+	o->received = op->on;
+	client_copy(&o->client, &op->client);
+	o->kind = op->order_kind;
+	o->priority = op->priority;
+	order_fields_copy(&o->fields, &op->fields);
+	o->progress = -1;
+	o->fixed_on = o->completed_on = o->closed_on = o->cancelled_on =
+		DATE_NONE;
+	o->created_file = c->file;
+	o->created_line = op->line;
+	strmap_put(book->txn, o->id, o);
+	effect->version = o->version;
+	return 0;
+}
+
+/* ---- amendments ---------------------------------------------------------- */
+
+static bool text_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static bool strings_equal(char *const *a, size_t na, char *const *b,
+                          size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!text_equal(a[i], b[i]))
+			return false;
+	return true;
+}
+
+static bool resources_equal(const order_fields *a, const order_fields *b)
+{
+	if (a->resource_count != b->resource_count)
+		return false;
+	for (size_t i = 0; i < a->resource_count; i++) {
+		const resource *x = &a->resources[i], *y = &b->resources[i];
+		if (x->kind != y->kind || x->quantity != y->quantity ||
+		    x->unit_cost != y->unit_cost ||
+		    !text_equal(x->name, y->name) || !text_equal(x->unit, y->unit))
+			return false;
+	}
+	return true;
+}
+
+static bool terms_equal(const order_terms *a, const order_terms *b)
+{
+	if (a->has_penalty != b->has_penalty ||
+	    (a->has_penalty &&
+	     (a->penalty_rate_per_day != b->penalty_rate_per_day ||
+	      a->penalty_cap != b->penalty_cap)))
+		return false;
+	if (a->has_confidentiality != b->has_confidentiality ||
+	    (a->has_confidentiality &&
+	     a->confidentiality != b->confidentiality))
+		return false;
+	return strings_equal(a->clauses, a->clause_count, b->clauses,
+	                     b->clause_count);
+}
+
+/* Whether field `bit` has the same value in a and b. */
+static bool field_equal(unsigned bit, const order_fields *a,
+                        const order_fields *b)
+{
+	if ((a->present & bit) != (b->present & bit))
+		return false;
+	if (!(a->present & bit))
+		return true;
+	switch (bit) {
+	case FIELD_TITLE:
+		return text_equal(a->title, b->title);
+	case FIELD_DESCRIPTION:
+		return text_equal(a->description, b->description);
+	case FIELD_EXECUTOR:
+		return strcmp(a->executor_id, b->executor_id) == 0 &&
+		       text_equal(a->executor_name, b->executor_name);
+	case FIELD_START:
+		return a->start == b->start;
+	case FIELD_DUE:
+		return a->due == b->due;
+	case FIELD_PRICE:
+		return a->price == b->price &&
+		       strcmp(a->currency, b->currency) == 0;
+	case FIELD_RESOURCES:
+		return resources_equal(a, b);
+	case FIELD_RESULT:
+		return strings_equal(a->deliverables, a->deliverable_count,
+		                     b->deliverables, b->deliverable_count) &&
+		       text_equal(a->acceptance, b->acceptance);
+	case FIELD_TERMS:
+		return terms_equal(&a->terms, &b->terms);
+	}
+	return true;
+}
+
+/* Replaces field `bit` of dst with src's (both owned). */
+static void field_replace(unsigned bit, order_fields *dst,
+                          const order_fields *src)
+{
+	order_fields copy;
+
+	order_fields_copy(&copy, src);
+	switch (bit) {
+	case FIELD_TITLE:
+		free(dst->title);
+		dst->title = copy.title;
+		copy.title = NULL;
+		break;
+	case FIELD_DESCRIPTION:
+		free(dst->description);
+		dst->description = copy.description;
+		copy.description = NULL;
+		break;
+	case FIELD_EXECUTOR:
+		memcpy(dst->executor_id, src->executor_id,
+		       sizeof dst->executor_id);
+		free(dst->executor_name);
+		dst->executor_name = copy.executor_name;
+		copy.executor_name = NULL;
+		break;
+	case FIELD_START:
+		dst->start = src->start;
+		break;
+	case FIELD_DUE:
+		dst->due = src->due;
+		break;
+	case FIELD_PRICE:
+		dst->price = src->price;
+		memcpy(dst->currency, src->currency, sizeof dst->currency);
+		break;
+	case FIELD_RESOURCES: {
+		resource *r = dst->resources;
+		size_t n = dst->resource_count;
+		dst->resources = copy.resources;
+		dst->resource_count = copy.resource_count;
+		copy.resources = r;
+		copy.resource_count = n;
+		break;
+	}
+	case FIELD_RESULT: {
+		char **d = dst->deliverables, *a = dst->acceptance;
+		size_t n = dst->deliverable_count;
+		dst->deliverables = copy.deliverables;
+		dst->deliverable_count = copy.deliverable_count;
+		dst->acceptance = copy.acceptance;
+		copy.deliverables = d;
+		copy.deliverable_count = n;
+		copy.acceptance = a;
+		break;
+	}
+	case FIELD_TERMS: {
+		order_terms t = dst->terms;
+		dst->terms = copy.terms;
+		copy.terms = t;
+		break;
+	}
+	}
+	dst->present |= bit;
+	order_fields_free(&copy);
+}
+
+static int apply_amend(struct ctx *c, order_state *o, op_effect *effect)
+{
+	const order_fields *f = &c->op->fields;
+	unsigned changed = 0;
+	order_fields merged;
+	int status;
+
+	if (!before_complete(o))
+		return FAIL(c, "order '%s' is in stage %s: amendments are "
+		            "accepted only before complete", o->id,
+		            stage_name(o->stage));
+	for (unsigned bit = 1; bit & FIELD_ALL; bit <<= 1)
+		if ((f->present & bit) && !field_equal(bit, f, &o->fields))
+			changed |= bit;
+	if (changed == 0)
+		return FAIL(c, "amendment of order '%s' changes nothing", o->id);
+	if ((changed & FIELD_PRICE) && o->has_money &&
+	    strcmp(f->currency, o->fields.currency) != 0)
+		return FAIL(c, "amendment may not change the currency of order "
+		            "'%s' from %s to %s: costs or payments exist", o->id,
+		            o->fields.currency, f->currency);
+	order_fields_copy(&merged, &o->fields);
+	if (changed & FIELD_START)
+		merged.start = f->start, merged.line_start = f->line_start;
+	if (changed & FIELD_DUE)
+		merged.due = f->due, merged.line_due = f->line_due;
+	status = check_date_order(c, o->received, &merged);
+	order_fields_free(&merged);
+	if (status != 0)
+		return -1;
+	for (unsigned bit = 1; bit & FIELD_ALL; bit <<= 1)
+		if (changed & bit)
+			field_replace(bit, &o->fields, f);
+	o->version++;
+	o->amendments++;
+	effect->changed = changed;
+	return 0;
+}
+
+static int apply_advance(struct ctx *c, order_state *o)
+{
+	stage target = c->op->stage;
+	char missing[64] = "";
+
+	if (target <= o->stage)
+		return FAIL(c, "order '%s' is already in stage %s: cannot go "
+		            "back to %s", o->id, stage_name(o->stage),
+		            stage_name(target));
+	if (target != o->stage + 1 || target > STAGE_EXECUTION)
+		return FAIL(c, "order '%s' is in stage %s: cannot skip to %s "
+		            "(next is %s)", o->id, stage_name(o->stage),
+		            stage_name(target), stage_name(o->stage + 1));
+	if (target == STAGE_FIXATION) {
+		if (!(o->fields.present & FIELD_PRICE))
+			strcat(missing, ", price");
+		if (!(o->fields.present & FIELD_DUE))
+			strcat(missing, ", due date");
+		if (!(o->fields.present & FIELD_EXECUTOR))
+			strcat(missing, ", executor");
+		if (missing[0] != '\0')
+			return FAIL(c, "order '%s' cannot enter fixation "
+			            "without %s", o->id, missing + 2);
+		o->fixed_on = c->op->on;
+	}
+	o->stage = target;
+	return 0;
+}
+
+static int check_money_op(struct ctx *c, const order_state *o)
+{
+	const char *what = op_kind_name(c->op->kind);
+
+	if (!(o->fields.present & FIELD_PRICE))
+		return FAIL(c, "%s on order '%s': order has no price yet", what,
+		            o->id);
+	if (strcmp(c->op->currency, o->fields.currency) != 0)
+		return FAIL(c, "%s in %s on order '%s' priced in %s: currencies "
+		            "must match", what, c->op->currency, o->id,
+		            o->fields.currency);
+	return 0;
+}
+
+static void post(op_effect *e, const char *account, int64_t amount,
+                 const char *code)
+{
+	posting *p = &e->postings[e->posting_count++];
+	snprintf(p->account, sizeof p->account, "%s", account);
+	p->amount = amount;
+	memcpy(p->currency, code, 4);
+}
+
+static int apply_cost(struct ctx *c, order_state *o, op_effect *e)
+{
+	char account[64];
+	int64_t total;
+
+	if (check_money_op(c, o) != 0)
+		return -1;
+	if (!money_add(o->costs, c->op->amount, &total))
+		return FAIL(c, "costs of order '%s' overflow", o->id);
+	o->costs = total;
+	o->has_money = true;
+	snprintf(account, sizeof account, "expenses:%s",
+	         cost_kind_name(c->op->cost_kind));
+	post(e, account, c->op->amount, c->op->currency);
+	post(e, "liabilities:payable", -c->op->amount, c->op->currency);
+	return 0;
+}
+
+static void receivable(const order_state *o, char account[static 128])
+{
+	snprintf(account, 128, "assets:receivable:%s", o->client.id);
+}
+
+static int apply_payment(struct ctx *c, order_state *o, op_effect *e)
+{
+	char account[128];
+	int64_t total;
+
+	if (check_money_op(c, o) != 0)
+		return -1;
+	if (!money_add(o->payments, c->op->amount, &total))
+		return FAIL(c, "payments of order '%s' overflow", o->id);
+	o->payments = total;
+	o->has_money = true;
+	receivable(o, account);
+	post(e, "assets:bank", c->op->amount, c->op->currency);
+	post(e, account, -c->op->amount, c->op->currency);
+	return 0;
+}
+
+bool penalty_amount(int64_t price, const order_terms *terms, int days_late,
+                    int64_t *out)
+{
+	__int128 raw, cap;
+	const __int128 scale = (__int128)100 * PERCENT_SCALE;
+
+	*out = 0;
+	if (!terms->has_penalty || days_late <= 0)
+		return true;
+	raw = (__int128)price * terms->penalty_rate_per_day * days_late;
+	cap = (__int128)price * terms->penalty_cap;
+	if (raw > cap)
+		raw = cap;
+	raw = raw >= 0 ? (raw + scale / 2) / scale : -((-raw + scale / 2) / scale);
+	if (raw > INT64_MAX || raw < INT64_MIN)
+		return false;
+	*out = (int64_t)raw;
+	return true;
+}
+
+static int apply_complete(struct ctx *c, order_state *o, op_effect *e)
+{
+	char account[128], income[64];
+	int days_late = 0;
+	int64_t penalty;
+
+	if (o->stage != STAGE_EXECUTION)
+		return FAIL(c, "order '%s' is in stage %s: complete needs stage "
+		            "execution", o->id, stage_name(o->stage));
+	if ((o->fields.present & FIELD_DUE) && c->op->on > o->fields.due)
+		days_late = c->op->on - o->fields.due;
+	if (!penalty_amount(o->fields.price, &o->fields.terms, days_late,
+	                    &penalty))
+		return FAIL(c, "penalty of order '%s' overflows", o->id);
+	o->stage = STAGE_EVALUATION;
+	o->completed_on = c->op->on;
+	receivable(o, account);
+	snprintf(income, sizeof income, "income:%s", order_kind_name(o->kind));
+	post(e, account, o->fields.price, o->fields.currency);
+	post(e, income, -o->fields.price, o->fields.currency);
+	if (penalty > 0) {
+		post(e, "expenses:penalties", penalty, o->fields.currency);
+		post(e, account, -penalty, o->fields.currency);
+	}
+	e->days_late = days_late;
+	e->penalty = penalty;
+	return 0;
+}
+
+static int apply_to_existing(struct ctx *c, order_state *o, op_effect *e)
+{
+	const operation *op = c->op;
+
+	if (!is_open(o) && op->kind != OP_COST && op->kind != OP_PAYMENT)
+		return FAIL(c, "order '%s' is %s: only cost and payment are "
+		            "accepted", o->id, stage_name(o->stage));
+	switch (op->kind) {
+	case OP_AMEND:
+		return apply_amend(c, o, e);
+	case OP_ADVANCE:
+		return apply_advance(c, o);
+	case OP_PROGRESS:
+		if (!before_complete(o))
+			return FAIL(c, "order '%s' is in stage %s: progress is "
+			            "accepted only before complete", o->id,
+			            stage_name(o->stage));
+		if (op->percent < o->progress)
+			return FAIL(c, "progress %d%% of order '%s' is lower than "
+			            "the previous report (%d%%)", op->percent,
+			            o->id, o->progress);
+		o->progress = op->percent;
+		return 0;
+	case OP_COST:
+		return apply_cost(c, o, e);
+	case OP_PAYMENT:
+		return apply_payment(c, o, e);
+	case OP_COMPLETE:
+		return apply_complete(c, o, e);
+	case OP_EVALUATE:
+		if (o->stage != STAGE_EVALUATION)
+			return FAIL(c, "order '%s' is in stage %s: evaluate needs "
+			            "stage evaluation", o->id,
+			            stage_name(o->stage));
+		if (op->score < 1 || op->score > 5)
+			return FAIL(c, "score %d is out of range 1-5", op->score);
+		o->score = op->score;
+		o->stage = STAGE_CLOSED;
+		o->closed_on = op->on;
+		return 0;
+	case OP_CANCEL:
+		if (!before_complete(o))
+			return FAIL(c, "order '%s' is in stage %s: cancel is "
+			            "accepted only before complete", o->id,
+			            stage_name(o->stage));
+		o->stage = STAGE_CANCELLED;
+		o->cancelled_on = op->on;
+		return 0;
+	default:
+		return FAIL(c, "unexpected operation");
+	}
+}
+
+int book_apply(order_book *book, const operation *op, const char *file,
+               date_t as_of, op_effect *effect)
+{
+	struct ctx c = { op, file };
+	op_effect scratch;
+	const order_state *current;
+	order_state *o;
+	int status;
+
+	if (effect == NULL)
+		effect = &scratch;
+	memset(effect, 0, sizeof *effect);
+	if (op->kind == OP_ORDER)
+		return apply_new_order(book, &c, as_of, effect);
+
+	current = lookup(book, op->order_id);
+	if (current == NULL) {
+		if (!book->knows_all_orders)
+			return check_op_date(&c, NULL, as_of);
+		return FAIL(&c, "unknown order '%s'", op->order_id);
+	}
+	if (check_op_date(&c, current, as_of) != 0)
+		return -1;
+	/* Work on a private copy so a refused op leaves no trace. */
+	o = order_state_clone(current);
+	status = apply_to_existing(&c, o, effect);
+	if (status != 0) {
+		order_state_free(o);
+		return -1;
+	}
+	effect->version = o->version;
+	order_state_free(strmap_put(book->txn, o->id, o));
+	return 0;
+}

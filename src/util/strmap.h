@@ -1,0 +1,26 @@
+/* A hash map from NUL-terminated string keys to pointers.  The map copies
+ * keys; values belong to the caller. */
+#ifndef MANDATE_STRMAP_H
+#define MANDATE_STRMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct strmap strmap;
+
+strmap *strmap_new(void);
+void strmap_free(strmap *map);
+/* Value for key, or NULL. */
+void *strmap_get(const strmap *map, const char *key);
+/* Sets key to value (value must not be NULL); returns the previous value
+ * or NULL. */
+void *strmap_put(strmap *map, const char *key, void *value);
+size_t strmap_count(const strmap *map);
+/* Calls fn for each entry (in table order). */
+void strmap_each(const strmap *map,
+                 void (*fn)(const char *key, void *value, void *ctx),
+                 void *ctx);
+/* Removes every entry (keeps the table). */
+void strmap_clear(strmap *map);
+
+#endif

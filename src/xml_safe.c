@@ -1,0 +1,290 @@
+/* Safe parsing of untrusted XML; see xml_safe.h. */
+#include "xml_safe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/xmlerror.h>
+
+#include "util/diag.h"
+#include "util/xalloc.h"
+
+xml_status xml_read_file(const char *path, char **data, size_t *length)
+{
+	struct stat info;
+	char *buffer;
+	size_t size = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		diag_error(path, 0, "cannot open: %s", strerror(errno));
+		return XML_UNREADABLE;
+	}
+	if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+		diag_error(path, 0, "not a regular file");
+		close(fd);
+		return XML_UNREADABLE;
+	}
+	if ((unsigned long long)info.st_size > XML_SAFE_MAX_FILE) {
+		diag_error(path, 0, "file is larger than %zu bytes",
+		           (size_t)XML_SAFE_MAX_FILE);
+		close(fd);
+		return XML_UNREADABLE;
+	}
+	buffer = xmalloc((size_t)info.st_size + 1);
+	while (size < (size_t)info.st_size) {
+		ssize_t got = read(fd, buffer + size, (size_t)info.st_size - size);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			diag_error(path, 0, "cannot read: %s",
+			           got < 0 ? strerror(errno) : "file shrank");
+			free(buffer);
+			close(fd);
+			return XML_UNREADABLE;
+		}
+		size += (size_t)got;
+	}
+	close(fd);
+	buffer[size] = '\0';
+	*data = buffer;
+	*length = size;
+	return XML_OK;
+}
+
+/* Length of the UTF-8 sequence starting at s (at most left bytes), or 0 when
+ * it is not well-formed (overlong forms, surrogates and values beyond
+ * U+10FFFF included). */
+static size_t utf8_sequence(const unsigned char *s, size_t left)
+{
+	unsigned char c = s[0];
+	size_t need;
+	unsigned long value;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF) {
+		need = 2;
+		value = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		need = 3;
+		value = c & 0x0F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		need = 4;
+		value = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (left < need)
+		return 0;
+	for (size_t i = 1; i < need; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		value = value << 6 | (s[i] & 0x3F);
+	}
+	if ((need == 3 && value < 0x800) || (need == 4 && value < 0x10000) ||
+	    value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF))
+		return 0;
+	return need;
+}
+
+/* Refuses anything that is not UTF-8 text before libxml2 sees it: a UTF-16
+ * or UTF-32 file (with or without a byte order mark) contains NUL bytes or
+ * invalid sequences and is caught here with the line it starts on. */
+static bool check_utf8(const char *path, const char *data, size_t length)
+{
+	const unsigned char *s = (const unsigned char *)data;
+	long line = 1;
+	size_t i = 0;
+
+	if (length >= 2 && ((s[0] == 0xFE && s[1] == 0xFF) ||
+	                    (s[0] == 0xFF && s[1] == 0xFE))) {
+		diag_error(path, 1, "file is UTF-16, not UTF-8");
+		return false;
+	}
+	while (i < length) {
+		size_t n;
+		if (s[i] == '\n')
+			line++;
+		if (s[i] == '\0') {
+			diag_error(path, line, "NUL byte in file: not UTF-8 text");
+			return false;
+		}
+		n = utf8_sequence(s + i, length - i);
+		if (n == 0) {
+			diag_error(path, line, "invalid UTF-8 byte sequence");
+			return false;
+		}
+		i += n;
+	}
+	return true;
+}
+
+struct error_sink {
+	const char *path;
+	unsigned reported;
+	unsigned suppressed;
+	bool doctype_seen;
+};
+
+static void route_error(void *context, xmlErrorPtr error)
+{
+	struct error_sink *sink = context;
+	char message[512];
+	size_t length;
+
+	if (error == NULL || error->level == XML_ERR_NONE)
+		return;
+	if (sink->doctype_seen)
+		return;        /* our own message has been given */
+	if (sink->reported >= XML_SAFE_MAX_ERRORS) {
+		sink->suppressed++;
+		return;
+	}
+	/* Bounded, single-line, and never more than the message itself: the
+	 * file's content is not echoed beyond what libxml2 quotes. */
+	snprintf(message, sizeof message, "%s",
+	         error->message != NULL ? error->message : "XML error");
+	length = strlen(message);
+	while (length > 0 && (message[length - 1] == '\n' ||
+	                      message[length - 1] == ' '))
+		message[--length] = '\0';
+	for (char *p = message; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	if (error->level == XML_ERR_WARNING) {
+		diag_warning(sink->path, error->line, "%s", message);
+		return;
+	}
+	sink->reported++;
+	diag_error(sink->path, error->line, "%s", message);
+}
+
+/* The sink of the parse in progress: the parser hands its handlers the
+ * parser context, not ours (we are single-threaded; parallel work forks). */
+static struct error_sink *parse_sink;
+
+static void route_parser_error(void *context, xmlErrorPtr error)
+{
+	(void)context;
+	if (parse_sink != NULL)
+		route_error(parse_sink, error);
+}
+
+static void finish_sink(const struct error_sink *sink)
+{
+	if (sink->suppressed > 0)
+		diag_error(sink->path, 0, "%u more XML errors not shown",
+		           sink->suppressed);
+}
+
+/* SAX hook called as soon as "<!DOCTYPE name ..." has been read, before
+ * the internal subset: our format has no DTD, so stop right here. */
+static void refuse_doctype(void *context, const xmlChar *name,
+                           const xmlChar *external_id,
+                           const xmlChar *system_id)
+{
+	xmlParserCtxtPtr parser = context;
+	struct error_sink *sink = parse_sink;
+
+	(void)name;
+	(void)external_id;
+	(void)system_id;
+	if (!sink->doctype_seen) {
+		sink->doctype_seen = true;
+		diag_error(sink->path,
+		           parser->input != NULL ? parser->input->line : 0,
+		           "DOCTYPE is not allowed: batch files have no DTD");
+	}
+	xmlStopParser(parser);
+}
+
+xml_status xml_parse_untrusted(const char *path, const char *data,
+                               size_t length, xmlDocPtr *doc_out)
+{
+	struct error_sink sink = { .path = path };
+	xmlParserCtxtPtr parser;
+	xmlDocPtr doc;
+	size_t errors_before = diag_error_count();
+	const int options = XML_PARSE_NONET | XML_PARSE_NOCDATA |
+	                    XML_PARSE_BIG_LINES | XML_PARSE_NOWARNING;
+
+	*doc_out = NULL;
+	if (length > (size_t)INT32_MAX) {
+		diag_error(path, 0, "file is too large");
+		return XML_UNREADABLE;
+	}
+	if (!check_utf8(path, data, length))
+		return XML_INVALID;
+
+	parser = xmlNewParserCtxt();
+	if (parser == NULL) {
+		diag_error(path, 0, "cannot create an XML parser");
+		return XML_UNREADABLE;
+	}
+	parse_sink = &sink;
+	parser->sax->internalSubset = refuse_doctype;
+	parser->sax->externalSubset = refuse_doctype;
+	parser->sax->serror = route_parser_error;
+	parser->sax->initialized = XML_SAX2_MAGIC;
+	xmlSetStructuredErrorFunc(&sink, route_error);
+	doc = xmlCtxtReadMemory(parser, data, (int)length, path, "UTF-8",
+	                        options);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	parse_sink = NULL;
+	if (doc != NULL && (!parser->wellFormed || sink.doctype_seen ||
+	                    diag_error_count() != errors_before)) {
+		xmlFreeDoc(doc);
+		doc = NULL;
+	}
+	if (doc == NULL && diag_error_count() == errors_before)
+		diag_error(path, 0, "not a well-formed XML document");
+	finish_sink(&sink);
+	xmlFreeParserCtxt(parser);
+	*doc_out = doc;
+	return doc != NULL ? XML_OK : XML_INVALID;
+}
+
+xmlSchemaPtr xml_schema_load(const char *path)
+{
+	struct error_sink sink = { .path = path };
+	xmlSchemaParserCtxtPtr parser = xmlSchemaNewParserCtxt(path);
+	xmlSchemaPtr schema = NULL;
+
+	if (parser == NULL) {
+		diag_error(path, 0, "cannot read the schema");
+		return NULL;
+	}
+	xmlSchemaSetParserStructuredErrors(parser, route_error, &sink);
+	schema = xmlSchemaParse(parser);
+	xmlSchemaFreeParserCtxt(parser);
+	if (schema == NULL)
+		diag_error(path, 0, "cannot compile the schema");
+	return schema;
+}
+
+xml_status xml_validate(xmlSchemaPtr schema, xmlDocPtr doc, const char *path)
+{
+	struct error_sink sink = { .path = path };
+	xmlSchemaValidCtxtPtr validator = xmlSchemaNewValidCtxt(schema);
+	int result;
+
+	if (validator == NULL) {
+		diag_error(path, 0, "cannot create a schema validator");
+		return XML_UNREADABLE;
+	}
+	xmlSchemaSetValidStructuredErrors(validator, route_error, &sink);
+	result = xmlSchemaValidateDoc(validator, doc);
+	xmlSchemaFreeValidCtxt(validator);
+	finish_sink(&sink);
+	if (result != 0 && sink.reported == 0)
+		diag_error(path, 0, "does not match the schema");
+	return result == 0 ? XML_OK : XML_INVALID;
+}

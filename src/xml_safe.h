@@ -1,0 +1,39 @@
+/* Reading untrusted XML with libxml2, safely: the file is read whole (it is
+ * hashed anyway), checked to be UTF-8 without NUL bytes, and parsed with no
+ * network, no DTD loading, no entity substitution and no XInclude.  Any
+ * <!DOCTYPE> is refused as soon as the parser meets it, before its internal
+ * subset is read.  libxml2's structured errors are routed to diag. */
+#ifndef MANDATE_XML_SAFE_H
+#define MANDATE_XML_SAFE_H
+
+#include <stddef.h>
+
+#include <libxml/tree.h>
+#include <libxml/xmlschemas.h>
+
+/* Largest batch file we read, in bytes. */
+#define XML_SAFE_MAX_FILE ((size_t)1 << 30)
+/* Most libxml2 errors reported per file; the rest are counted. */
+#define XML_SAFE_MAX_ERRORS 50
+
+typedef enum xml_status {
+	XML_OK = 0,
+	XML_INVALID = 1,       /* reported with file:line */
+	XML_UNREADABLE = 4     /* cannot be read: I/O error, too large */
+} xml_status;
+
+/* Reads a whole file.  On success *data (owned by the caller, NUL-
+ * terminated) and *length are set. */
+xml_status xml_read_file(const char *path, char **data, size_t *length);
+
+/* Parses data (from path, for messages).  On success *doc is owned by the
+ * caller (xmlFreeDoc). */
+xml_status xml_parse_untrusted(const char *path, const char *data,
+                               size_t length, xmlDocPtr *doc);
+
+/* Compiles an XSD from a trusted path once. NULL (reported) on failure. */
+xmlSchemaPtr xml_schema_load(const char *path);
+/* Validates doc against schema, every error reported as file:line. */
+xml_status xml_validate(xmlSchemaPtr schema, xmlDocPtr doc, const char *path);
+
+#endif
