@@ -460,10 +460,12 @@ static int apply_advance(struct ctx *c, order_state *o)
 	stage target = c->op->stage;
 	char missing[64] = "";
 
-	if (target <= o->stage)
-		return FAIL(c, "order '%s' is already in stage %s: cannot go "
-		            "back to %s", o->id, stage_name(o->stage),
-		            stage_name(target));
+	if (target == o->stage)
+		return FAIL(c, "order '%s' is already in stage %s", o->id,
+		            stage_name(o->stage));
+	if (target < o->stage)
+		return FAIL(c, "order '%s' cannot go back from stage %s to %s",
+		            o->id, stage_name(o->stage), stage_name(target));
 	if (target != o->stage + 1 || target > STAGE_EXECUTION)
 		return FAIL(c, "order '%s' is in stage %s: cannot skip to %s "
 		            "(next is %s)", o->id, stage_name(o->stage),

@@ -134,6 +134,17 @@ struct error_sink {
 	bool doctype_seen;
 };
 
+/* libxml2 names our elements "{urn:mandate:orders:1}price"; users know
+ * them as "price". */
+static void strip_namespace(char *message)
+{
+	static const char ns[] = "{urn:mandate:orders:1}";
+	char *at;
+
+	while ((at = strstr(message, ns)) != NULL)
+		memmove(at, at + sizeof ns - 1, strlen(at + sizeof ns - 1) + 1);
+}
+
 static void route_error(void *context, xmlErrorPtr error)
 {
 	struct error_sink *sink = context;
@@ -156,6 +167,7 @@ static void route_error(void *context, xmlErrorPtr error)
 	while (length > 0 && (message[length - 1] == '\n' ||
 	                      message[length - 1] == ' '))
 		message[--length] = '\0';
+	strip_namespace(message);
 	for (char *p = message; *p != '\0'; p++)
 		if (*p == '\n' || *p == '\r' || *p == '\t')
 			*p = ' ';
@@ -206,10 +218,27 @@ static void refuse_doctype(void *context, const xmlChar *name,
 	xmlStopParser(parser);
 }
 
+struct memory_reader {
+	const char *data;
+	size_t left;
+};
+
+static int read_chunk(void *context, char *buffer, int size)
+{
+	struct memory_reader *reader = context;
+	size_t n = reader->left < (size_t)size ? reader->left : (size_t)size;
+
+	memcpy(buffer, reader->data, n);
+	reader->data += n;
+	reader->left -= n;
+	return (int)n;
+}
+
 xml_status xml_parse_untrusted(const char *path, const char *data,
                                size_t length, xmlDocPtr *doc_out)
 {
 	struct error_sink sink = { .path = path };
+	struct memory_reader reader;
 	xmlParserCtxtPtr parser;
 	xmlDocPtr doc;
 	size_t errors_before = diag_error_count();
@@ -235,8 +264,12 @@ xml_status xml_parse_untrusted(const char *path, const char *data,
 	parser->sax->serror = route_parser_error;
 	parser->sax->initialized = XML_SAX2_MAGIC;
 	xmlSetStructuredErrorFunc(&sink, route_error);
-	doc = xmlCtxtReadMemory(parser, data, (int)length, path, "UTF-8",
-	                        options);
+	/* Read through a callback, not xmlCtxtReadMemory, which would copy
+	 * the whole file once more. */
+	reader.data = data;
+	reader.left = length;
+	doc = xmlCtxtReadIO(parser, read_chunk, NULL, &reader, path, "UTF-8",
+	                    options);
 	xmlSetStructuredErrorFunc(NULL, NULL);
 	parse_sink = NULL;
 	if (doc != NULL && (!parser->wellFormed || sink.doctype_seen ||
@@ -263,7 +296,10 @@ xmlSchemaPtr xml_schema_load(const char *path)
 		return NULL;
 	}
 	xmlSchemaSetParserStructuredErrors(parser, route_error, &sink);
+	/* Loading the file reports through the global handler. */
+	xmlSetStructuredErrorFunc(&sink, route_error);
 	schema = xmlSchemaParse(parser);
+	xmlSetStructuredErrorFunc(NULL, NULL);
 	xmlSchemaFreeParserCtxt(parser);
 	if (schema == NULL)
 		diag_error(path, 0, "cannot compile the schema");
