@@ -176,6 +176,8 @@ typedef struct batch {
 } batch;
 
 void batch_free(batch *b);
+/* Frees what one operation owns (not op itself). */
+void operation_clear(operation *op);
 void order_fields_free(order_fields *fields);
 /* Deep copy of src into dst (dst is overwritten, not freed first). */
 void order_fields_copy(order_fields *dst, const order_fields *src);

@@ -77,7 +77,7 @@ static void client_free(client *c)
 	free(c->address);
 }
 
-static void operation_free(operation *op)
+void operation_clear(operation *op)
 {
 	client_free(&op->client);
 	order_fields_free(&op->fields);
@@ -91,7 +91,7 @@ void batch_free(batch *b)
 	if (b == NULL)
 		return;
 	for (size_t i = 0; i < b->op_count; i++)
-		operation_free(&b->ops[i]);
+		operation_clear(&b->ops[i]);
 	free(b->ops);
 	free(b->path);
 	free(b->issued);

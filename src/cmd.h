@@ -5,5 +5,8 @@
 #define MANDATE_CMD_H
 
 int cmd_validate(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

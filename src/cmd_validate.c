@@ -2,15 +2,19 @@
  *
  * Checks batch files as `apply` would, writing nothing.  Files are checked
  * in order and each valid one is booked in memory, so a later file may
- * refer to the orders of an earlier one. */
+ * refer to the orders of an earlier one.  With --ledger, the ledger's
+ * orders and batches count too (a ledger that does not exist yet is
+ * empty), so unknown orders and duplicates across batches are judged. */
 #include "config.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "batch_check.h"
 #include "batch_read.h"
+#include "ledger_replay.h"
 #include "cli.h"
 #include "cmd.h"
 #include "order_book.h"
@@ -102,7 +106,6 @@ int cmd_validate(int argc, char **argv)
 		validate_usage(stderr);
 		return EXIT_USAGE;
 	}
-	(void)ledger_path;
 	if (!file_list_expand(&files, argv + optind, (size_t)(argc - optind)))
 		status = EXIT_ENVIRONMENT;
 	reader = batch_reader_new(NULL);
@@ -111,6 +114,18 @@ int cmd_validate(int argc, char **argv)
 		return EXIT_ENVIRONMENT;
 	}
 	book = order_book_new(ledger_path != NULL);
+	if (ledger_path != NULL && access(ledger_path, F_OK) == 0) {
+		replay_target target = { .book = book };
+		ledger *l = NULL;
+		int loaded = ledger_load(ledger_path, LEDGER_READ, &target, &l);
+		ledger_close(l);
+		if (loaded != LEDGER_OK) {
+			order_book_free(book);
+			batch_reader_free(reader);
+			file_list_free(&files);
+			return loaded;
+		}
+	}
 	for (size_t i = 0; i < files.count; i++)
 		status = exit_worst(status, validate_file(reader, book,
 		                                          files.paths[i], as_of));

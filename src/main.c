@@ -18,6 +18,9 @@ struct command {
 
 static const struct command commands[] = {
 	{ "validate", cmd_validate, "check batch files, write nothing" },
+	{ "apply", cmd_apply, "book batch files into the ledger" },
+	{ "verify", cmd_verify, "check the ledger's chain, framing, balances" },
+	{ "export", cmd_export, "write the postings for ledger/hledger or CSV" },
 };
 
 static void usage(FILE *out)

@@ -36,8 +36,8 @@ refused() {
 	ok $? "$1: message is file:line: error:"
 	! grep -q "$MARKER" "$tmp/out" "$tmp/err"
 	ok $? "$1: the secret file's content is not echoed"
-	[ "${rss_kb:-0}" -lt 262144 ]
-	ok $? "$1: peak memory ${rss_kb} KiB < 256 MiB"
+	[ "${rss_kb:-0}" -lt 131072 ]
+	ok $? "$1: peak memory ${rss_kb} KiB < 128 MiB"
 }
 
 # XXE: an external entity that would read a local file.

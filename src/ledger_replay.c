@@ -1,0 +1,212 @@
+/* Replaying and posting batches; see ledger_replay.h. */
+#include "ledger_replay.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger_codec.h"
+#include "util/diag.h"
+#include "util/xalloc.h"
+
+struct replay {
+	const replay_target *target;
+	const char *path;
+	char batch_id[IDENT_MAX + 1];
+	bool in_batch;
+	/* postings the last operation must be followed by */
+	op_effect expected;
+	int next_posting;
+	char order_id[IDENT_MAX + 1];
+	/* postings of the open batch, applied to the balances at commit */
+	posting *pending;
+	size_t pending_count, pending_capacity;
+};
+
+static int integrity(struct replay *r, long line, const char *what,
+                     const char *detail)
+{
+	diag_error(r->path, line, "%s%s%s", what, detail[0] ? ": " : "",
+	           detail);
+	return LEDGER_INTEGRITY;
+}
+
+static int check_postings_done(struct replay *r, long line)
+{
+	if (r->next_posting != r->expected.posting_count)
+		return integrity(r, line, "postings of the previous operation "
+		                 "are missing", "");
+	return LEDGER_OK;
+}
+
+static int replay_op(struct replay *r, const record *rec, long line)
+{
+	operation op;
+	char why[128];
+	int64_t version;
+	int status;
+
+	if ((status = check_postings_done(r, line)) != LEDGER_OK)
+		return status;
+	if (codec_decode_op(rec, &op, why) != 0)
+		return integrity(r, line, "malformed operation", why);
+	op.line = line;
+	if (book_apply(r->target->book, &op, r->path, DATE_NONE,
+	               &r->expected) != 0) {
+		operation_clear(&op);
+		return integrity(r, line, "booked operation does not replay",
+		                 "");
+	}
+	if (!record_get_int(rec, "version", &version) ||
+	    version != r->expected.version) {
+		operation_clear(&op);
+		return integrity(r, line, "version does not match the replay",
+		                 "");
+	}
+	snprintf(r->order_id, sizeof r->order_id, "%s", op.order_id);
+	r->next_posting = 0;
+	operation_clear(&op);
+	return LEDGER_OK;
+}
+
+static int replay_posting(struct replay *r, const record *rec, long line)
+{
+	posting p;
+	const posting *want;
+	char why[128];
+
+	if (codec_decode_posting(rec, &p, why) != 0)
+		return integrity(r, line, "malformed posting", why);
+	if (r->next_posting >= r->expected.posting_count)
+		return integrity(r, line, "posting without an operation that "
+		                 "makes it", "");
+	want = &r->expected.postings[r->next_posting++];
+	if (strcmp(want->account, p.account) != 0 ||
+	    want->amount != p.amount ||
+	    strcmp(want->currency, p.currency) != 0 ||
+	    strcmp(record_get(rec, "order") ? record_get(rec, "order") : "",
+	           r->order_id) != 0)
+		return integrity(r, line, "posting does not match its operation",
+		                 "");
+	r->pending = xgrow(r->pending, &r->pending_capacity,
+	                   r->pending_count + 1, sizeof *r->pending);
+	r->pending[r->pending_count++] = p;
+	return LEDGER_OK;
+}
+
+static int replay_commit(struct replay *r, long line)
+{
+	int status = check_postings_done(r, line);
+
+	if (status != LEDGER_OK)
+		return status;
+	book_txn_commit(r->target->book);
+	order_book_add_batch(r->target->book, r->batch_id);
+	for (size_t i = 0; i < r->pending_count; i++)
+		if (r->target->balances != NULL &&
+		    !trial_balance_add(r->target->balances, &r->pending[i]))
+			return integrity(r, line, "balance overflows", "");
+	r->pending_count = 0;
+	r->in_batch = false;
+	return LEDGER_OK;
+}
+
+static int replay_record(void *ctx, const record *rec, long line)
+{
+	struct replay *r = ctx;
+	const char *id;
+
+	if (strcmp(rec->type, "begin") == 0) {
+		id = record_get(rec, "batch");
+		snprintf(r->batch_id, sizeof r->batch_id, "%s", id ? id : "");
+		if (order_book_has_batch(r->target->book, r->batch_id))
+			return integrity(r, line, "batch booked twice",
+			                 r->batch_id);
+		book_txn_begin(r->target->book);
+		memset(&r->expected, 0, sizeof r->expected);
+		r->next_posting = 0;
+		r->pending_count = 0;
+		r->in_batch = true;
+		return LEDGER_OK;
+	}
+	if (strcmp(rec->type, "commit") == 0)
+		return replay_commit(r, line);
+	if (strcmp(rec->type, "post") == 0)
+		return replay_posting(r, rec, line);
+	if (codec_is_op(rec->type))
+		return replay_op(r, rec, line);
+	return integrity(r, line, "unknown record type", rec->type);
+}
+
+int ledger_replay(ledger *l, const replay_target *target)
+{
+	struct replay r = { .target = target, .path = ledger_path(l) };
+	int status = ledger_scan(l, replay_record, &r);
+
+	/* An uncommitted tail leaves its batch open: it never happened. */
+	book_txn_abort(target->book);
+	free(r.pending);
+	return status;
+}
+
+static void append(ledger *l, record_builder *rb)
+{
+	ledger_append(l, rb);
+}
+
+int ledger_post_batch(ledger *l, const batch *b, const op_effect *effects)
+{
+	record_builder rb;
+	char hex[2 * LEDGER_HASH_SIZE + 1];
+	char *path_copy = xstrdup(b->path);
+	int status;
+
+	record_builder_init(&rb);
+	ledger_batch_begin(l);
+	record_begin(&rb, "begin");
+	record_add_str(&rb, "batch", b->id);
+	record_add_str(&rb, "file", basename(path_copy));
+	ledger_hash_hex(b->sha256, hex);
+	record_add_str(&rb, "sha256", hex);
+	record_add_str(&rb, "issued", b->issued != NULL ? b->issued : "");
+	record_add_int(&rb, "ops", (int64_t)b->op_count);
+	append(l, &rb);
+	for (size_t i = 0; i < b->op_count; i++) {
+		codec_encode_op(&rb, &b->ops[i], &effects[i]);
+		append(l, &rb);
+		for (int k = 0; k < effects[i].posting_count; k++) {
+			codec_encode_posting(&rb, b->ops[i].order_id,
+			                     &effects[i].postings[k]);
+			append(l, &rb);
+		}
+	}
+	status = ledger_batch_commit(l);
+	record_builder_free(&rb);
+	free(path_copy);
+	return status;
+}
+
+int ledger_load(const char *path, ledger_mode mode,
+                const replay_target *target, ledger **out)
+{
+	ledger *l;
+	int status = ledger_open(path, mode, &l);
+
+	*out = NULL;
+	if (status != LEDGER_OK)
+		return status;
+	status = ledger_replay(l, target);
+	if (status == LEDGER_OK && mode == LEDGER_WRITE)
+		status = ledger_rollback_tail(l);
+	else if (status == LEDGER_OK && ledger_tail_bytes(l) > 0)
+		diag_warning(path, 0, "%llu bytes of an uncommitted batch after "
+		             "the last commit (rolled back by the next writer)",
+		             (unsigned long long)ledger_tail_bytes(l));
+	if (status != LEDGER_OK) {
+		ledger_close(l);
+		return status;
+	}
+	*out = l;
+	return LEDGER_OK;
+}

@@ -1,0 +1,35 @@
+/* Replaying the ledger: one streaming pass that checks the chain (through
+ * ledger_scan) and rebuilds every order's state and the trial balance by
+ * running each booked operation through the same rules that accepted it
+ * (order_book).  A record that does not replay to the postings written
+ * beside it is an integrity failure.  This is the API the documents and
+ * reports stages use. */
+#ifndef MANDATE_LEDGER_REPLAY_H
+#define MANDATE_LEDGER_REPLAY_H
+
+#include "ledger_store.h"
+#include "order_book.h"
+#include "trial_balance.h"
+
+typedef struct replay_target {
+	order_book *book;          /* required: receives the orders */
+	trial_balance *balances;   /* NULL: not kept */
+} replay_target;
+
+/* Returns LEDGER_OK, LEDGER_INTEGRITY (reported with ledger:line) or
+ * LEDGER_ENV. */
+int ledger_replay(ledger *l, const replay_target *target);
+
+/* Writes a checked batch: begin, one record per operation followed by its
+ * postings, commit; then fsync.  effects[i] belongs to b->ops[i].  Returns
+ * LEDGER_OK or LEDGER_ENV (reported; the file is as before). */
+int ledger_post_batch(ledger *l, const batch *b, const op_effect *effects);
+
+
+
+/* Opens the ledger at path and replays it into target.  Write mode also
+ * rolls back an uncommitted tail; read mode reports its size.  On success
+ * *out is the open (locked) ledger; on failure it is closed. */
+int ledger_load(const char *path, ledger_mode mode,
+                const replay_target *target, ledger **out);
+#endif
