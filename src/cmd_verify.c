@@ -17,23 +17,35 @@
 
 #define MAX_GROUP_CURRENCIES 8
 
-/* Postings since the last operation record, summed per currency. */
+/* Postings since the last operation record, summed per currency.  An
+ * unbalanced operation is judged at its batch's commit: in an uncommitted
+ * tail it is only a crash's leftover. */
 struct balance_check {
 	const char *path;
 	struct { char code[4]; int64_t sum; } sums[MAX_GROUP_CURRENCIES];
 	int count;
 	long group_line;
+	long unbalanced_line;      /* first unbalanced operation, 0: none */
+	char unbalanced_code[4];
 };
 
-static int close_group(struct balance_check *c)
+static void close_group(struct balance_check *c)
 {
-	for (int i = 0; i < c->count; i++)
-		if (c->sums[i].sum != 0)
-			return diag_error(c->path, c->group_line, "postings of "
-			                  "this operation do not balance in %s",
-			                  c->sums[i].code), LEDGER_INTEGRITY;
+	for (int i = 0; i < c->count && c->unbalanced_line == 0; i++)
+		if (c->sums[i].sum != 0) {
+			c->unbalanced_line = c->group_line;
+			memcpy(c->unbalanced_code, c->sums[i].code, 4);
+		}
 	c->count = 0;
-	return LEDGER_OK;
+}
+
+static int judge_batch(struct balance_check *c)
+{
+	if (c->unbalanced_line == 0)
+		return LEDGER_OK;
+	return diag_error(c->path, c->unbalanced_line, "postings of this "
+	                  "operation do not balance in %s", c->unbalanced_code),
+	       LEDGER_INTEGRITY;
 }
 
 static int add_posting(struct balance_check *c, const record *rec, long line)
@@ -70,7 +82,11 @@ static int check_record(void *ctx, const record *rec, long line)
 
 	if (strcmp(rec->type, "post") == 0)
 		return add_posting(c, rec, line);
-	if ((status = close_group(c)) != LEDGER_OK)
+	close_group(c);
+	if (strcmp(rec->type, "begin") == 0)
+		c->unbalanced_line = 0;
+	if (strcmp(rec->type, "commit") == 0 &&
+	    (status = judge_batch(c)) != LEDGER_OK)
 		return status;
 	c->group_line = line;
 	if (strcmp(rec->type, "begin") != 0 && strcmp(rec->type, "commit") != 0 &&
@@ -132,8 +148,6 @@ int cmd_verify(int argc, char **argv)
 	if (head_text != NULL)
 		ledger_expect_head(l, &expected);
 	status = ledger_scan(l, check_record, &check);
-	if (status == LEDGER_OK)
-		status = close_group(&check);
 	if (status == LEDGER_OK && head_text != NULL &&
 	    ledger_head_check(l) != LEDGER_HEAD_MATCH) {
 		diag_error(path, 0, "head %s is not in the ledger: it was cut "

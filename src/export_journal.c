@@ -149,8 +149,7 @@ static int emit(void *ctx, const record *rec, long line)
 	return LEDGER_OK;
 }
 
-/* "1000.00" for 2 digits, "1000." for none (hledger 1.25 needs the point
- * to know there are no decimals). */
+/* "1000.00" for 2 digits. */
 static void commodity_sample(int digits, char out[32])
 {
 	int n = snprintf(out, 32, "1000.");
@@ -173,12 +172,18 @@ static void write_declarations(FILE *out, ledger *l, const balance_line *lines,
 			seen = strcmp(lines[k].currency, lines[i].currency) == 0;
 		if (seen)
 			continue;
-		commodity_sample(digits_of(lines[i].currency), sample);
 		/* "commodity 1000.00 RUB" alone is hledger's form; ledger-cli
 		 * 3.3 reads it as a commodity named "1000.00 RUB".  The format
-		 * sub-directive gives both tools the same sample. */
-		fprintf(out, "commodity %s\n    format %s %s\n",
-		        lines[i].currency, sample, lines[i].currency);
+		 * sub-directive gives both tools the same sample.  For a
+		 * currency without minor unit no sample suits both (hledger
+		 * wants "1000.", ledger-cli refuses it): declare it bare and
+		 * let both infer the precision from the amounts. */
+		fprintf(out, "commodity %s\n", lines[i].currency);
+		if (digits_of(lines[i].currency) > 0) {
+			commodity_sample(digits_of(lines[i].currency), sample);
+			fprintf(out, "    format %s %s\n", sample,
+			        lines[i].currency);
+		}
 	}
 	for (size_t i = 0; i < count; i++)
 		if (i == 0 || strcmp(lines[i].account, lines[i - 1].account) != 0)
