@@ -12,6 +12,8 @@
 # checks the ledger holds exactly the records the generator planned, exports
 # the journal and times, in one run (best of REPEAT):
 #     mandate verify --ledger L   |   ledger -f J bal   |   hledger -f J bal
+# and also the replay of every order through the rules that apply and
+# validate do when they open the ledger (validate of an empty batch).
 # with /usr/bin/time (wall seconds, peak RSS).  Targets: ledger/mandate
 # >= 10x, mandate verify peak RSS < 64 MiB.  The journal carries a closing
 # balance assertion per account and currency, so ledger and hledger exiting
@@ -289,6 +291,10 @@ echo "journal: $txns transactions ($journal_mb MB)"
 # ---------------------------------------------------------------- the race
 cat "$L" "$J" > /dev/null          # same page cache for everyone
 timed verify "$REPEAT" "$MANDATE" verify --ledger "$L"
+# replay of every order through the rules, as apply/validate do on opening
+# the ledger: validate an empty batch against it
+printf '<?xml version="1.0" encoding="UTF-8"?>\n<batch xmlns="urn:mandate:orders:1" id="REPLAY-PROBE" issued="2026-12-31T22:00:00Z"/>\n' > "$work/probe.xml"
+timed replay "$REPEAT" "$MANDATE" validate --ledger "$L" --as-of 2026-12-31 "$work/probe.xml"
 if [ "${SKIP_LEDGER:-0}" != 1 ] && command -v ledger >/dev/null; then
 	timed ledger "$REPEAT" ledger -f "$J" bal
 fi
@@ -306,6 +312,7 @@ row() { printf '%-34s %9.2f %10.1f %5d\n' "$2" "${SECS[$1]}" "$(mib "${KIB[$1]}"
 row apply  "mandate apply ($n_files files)"
 row export "mandate export --format ledger"
 row verify "mandate verify ($lines records)"
+row replay "mandate replay (validate, 0 ops)"
 [ -n "${SECS[ledger]:-}" ]  && row ledger  "ledger -f J bal ($txns txns)"
 [ -n "${SECS[hledger]:-}" ] && row hledger "hledger -f J bal"
 echo
@@ -319,7 +326,13 @@ if [ -n "${SECS[hledger]:-}" ]; then
 	r=$(echo "${SECS[hledger]} / $vs" | bc -l)
 	printf '%-30s = %6.1fx\n' 'hledger / mandate verify' "$r"
 fi
+if [ -n "${SECS[ledger]:-}" ]; then
+	rs=${SECS[replay]}; [ "$(echo "$rs < 0.01" | bc -l)" = 1 ] && rs=0.01
+	r=$(echo "${SECS[ledger]} / $rs" | bc -l)
+	printf '%-30s = %6.1fx  (target >= 10x if replay counts: %s)\n' 'ledger / mandate replay' "$r" "$(verdict "$r >= 10")"
+fi
 rss=$(mib "${KIB[verify]}")
 printf '%-30s = %6.1f MiB (target < 64 MiB: %s)\n' 'mandate verify peak RSS' "$rss" "$(verdict "${KIB[verify]} < 65536")"
+printf '%-30s = %6.1f MiB\n' 'mandate replay peak RSS' "$(mib "${KIB[replay]}")"
 printf '%-30s = %6.0f records/s\n' 'mandate apply rate' "$(echo "$lines / (${SECS[apply]} + 0.001)" | bc -l)"
 exit $failed
