@@ -11,9 +11,27 @@
 #include "order_book.h"
 #include "trial_balance.h"
 
+/* One booked operation as replay saw it, delivered once its batch is
+ * committed (operations of an uncommitted tail are never delivered).
+ * Everything is valid during the callback only: copy what you keep. */
+typedef struct replay_event {
+	uint64_t seq;              /* ledger sequence number of the op record */
+	long line;                 /* its line in the ledger */
+	const char *batch_id;
+	const operation *op;       /* decoded; op->line is the ledger line */
+	const op_effect *effect;   /* version, changed fields, postings... */
+	const order_state *before; /* the order just before the op (NULL for
+	                              a new order) */
+	const order_state *after;  /* the order just after the op */
+} replay_event;
+
+typedef void (*replay_event_fn)(void *ctx, const replay_event *event);
+
 typedef struct replay_target {
 	order_book *book;          /* required: receives the orders */
 	trial_balance *balances;   /* NULL: not kept */
+	replay_event_fn on_event;  /* NULL: no events (and no copies made) */
+	void *ctx;                 /* passed to on_event */
 } replay_target;
 
 /* Returns LEDGER_OK, LEDGER_INTEGRITY (reported with ledger:line) or

@@ -27,7 +27,7 @@ static void client_copy(client *dst, const client *src)
 	dst->address = src->address != NULL ? xstrdup(src->address) : NULL;
 }
 
-static void order_state_free(order_state *o)
+void order_state_free(order_state *o)
 {
 	if (o == NULL)
 		return;
@@ -39,7 +39,7 @@ static void order_state_free(order_state *o)
 	free(o);
 }
 
-static order_state *order_state_clone(const order_state *src)
+order_state *order_state_clone(const order_state *src)
 {
 	order_state *o = xmalloc(sizeof *o);
 	*o = *src;

@@ -61,6 +61,10 @@ typedef struct op_effect {
 	int64_t penalty;           /* complete */
 } op_effect;
 
+/* A deep copy of an order's state (owned by the caller), and its release. */
+order_state *order_state_clone(const order_state *src);
+void order_state_free(order_state *state);
+
 typedef struct order_book order_book;
 
 /* knows_all_orders: false for a book that does not hold the ledger; then
