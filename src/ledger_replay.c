@@ -10,6 +10,16 @@
 #include "util/diag.h"
 #include "util/xalloc.h"
 
+/* An event waiting for its batch's commit; owns its copies. */
+struct pending_event {
+	uint64_t seq;
+	long line;
+	operation op;
+	op_effect effect;
+	order_state *before;
+	order_state *after;
+};
+
 struct replay {
 	const replay_target *target;
 	const char *path;
@@ -22,7 +32,53 @@ struct replay {
 	/* postings of the open batch, applied to the balances at commit */
 	posting *pending;
 	size_t pending_count, pending_capacity;
+	/* events of the open batch, delivered at commit */
+	struct pending_event *events;
+	size_t event_count, event_capacity;
 };
+
+static void drop_events(struct replay *r)
+{
+	for (size_t i = 0; i < r->event_count; i++) {
+		operation_clear(&r->events[i].op);
+		order_state_free(r->events[i].before);
+		order_state_free(r->events[i].after);
+	}
+	r->event_count = 0;
+}
+
+static void deliver_events(struct replay *r)
+{
+	for (size_t i = 0; i < r->event_count; i++) {
+		struct pending_event *p = &r->events[i];
+		replay_event event = {
+			.seq = p->seq, .line = p->line, .batch_id = r->batch_id,
+			.op = &p->op, .effect = &p->effect, .before = p->before,
+			.after = p->after
+		};
+		r->target->on_event(r->target->ctx, &event);
+	}
+	drop_events(r);
+}
+
+/* Keeps op (moved into the event) with copies of the order around it. */
+static void keep_event(struct replay *r, const record *rec, long line,
+                       operation *op, order_state *before)
+{
+	struct pending_event *p;
+
+	r->events = xgrow(r->events, &r->event_capacity, r->event_count + 1,
+	                  sizeof *r->events);
+	p = &r->events[r->event_count++];
+	p->seq = rec->seq;
+	p->line = line;
+	p->op = *op;
+	memset(op, 0, sizeof *op);
+	p->effect = r->expected;
+	p->before = before;
+	p->after = order_state_clone(order_book_lookup(r->target->book,
+	                                               p->op.order_id));
+}
 
 static int integrity(struct replay *r, long line, const char *what,
                      const char *detail)
@@ -46,27 +102,37 @@ static int replay_op(struct replay *r, const record *rec, long line)
 	char why[128];
 	int64_t version;
 	int status;
+	order_state *before = NULL;
+	const order_state *current;
 
 	if ((status = check_postings_done(r, line)) != LEDGER_OK)
 		return status;
 	if (codec_decode_op(rec, &op, why) != 0)
 		return integrity(r, line, "malformed operation", why);
 	op.line = line;
+	if (r->target->on_event != NULL && op.kind != OP_ORDER &&
+	    (current = order_book_lookup(r->target->book, op.order_id)) != NULL)
+		before = order_state_clone(current);
 	if (book_apply(r->target->book, &op, r->path, DATE_NONE,
 	               &r->expected) != 0) {
+		order_state_free(before);
 		operation_clear(&op);
 		return integrity(r, line, "booked operation does not replay",
 		                 "");
 	}
 	if (!record_get_int(rec, "version", &version) ||
 	    version != r->expected.version) {
+		order_state_free(before);
 		operation_clear(&op);
 		return integrity(r, line, "version does not match the replay",
 		                 "");
 	}
 	snprintf(r->order_id, sizeof r->order_id, "%s", op.order_id);
 	r->next_posting = 0;
-	operation_clear(&op);
+	if (r->target->on_event != NULL)
+		keep_event(r, rec, line, &op, before);
+	else
+		operation_clear(&op);
 	return LEDGER_OK;
 }
 
@@ -103,6 +169,8 @@ static int replay_commit(struct replay *r, long line)
 		return status;
 	book_txn_commit(r->target->book);
 	order_book_add_batch(r->target->book, r->batch_id);
+	if (r->target->on_event != NULL)
+		deliver_events(r);
 	for (size_t i = 0; i < r->pending_count; i++)
 		if (r->target->balances != NULL &&
 		    !trial_balance_add(r->target->balances, &r->pending[i]))
@@ -124,6 +192,7 @@ static int replay_record(void *ctx, const record *rec, long line)
 			return integrity(r, line, "batch booked twice",
 			                 r->batch_id);
 		book_txn_begin(r->target->book);
+		drop_events(r);
 		memset(&r->expected, 0, sizeof r->expected);
 		r->next_posting = 0;
 		r->pending_count = 0;
@@ -146,6 +215,8 @@ int ledger_replay(ledger *l, const replay_target *target)
 
 	/* An uncommitted tail leaves its batch open: it never happened. */
 	book_txn_abort(target->book);
+	drop_events(&r);
+	free(r.events);
 	free(r.pending);
 	return status;
 }

@@ -153,6 +153,11 @@ static const order_state *lookup(const order_book *book, const char *id)
 	return state != NULL ? state : strmap_get(book->orders, id);
 }
 
+const order_state *order_book_lookup(const order_book *book, const char *id)
+{
+	return lookup(book, id);
+}
+
 /* ---- the rules ---------------------------------------------------------- */
 
 struct ctx {
@@ -674,14 +679,22 @@ int book_apply(order_book *book, const operation *op, const char *file,
 	}
 	if (check_op_date(&c, current, as_of) != 0)
 		return -1;
-	/* Work on a private copy so a refused op leaves no trace. */
-	o = order_state_clone(current);
+	/* Every rule checks before it changes anything, so a refused op
+	 * leaves no trace; the batch's own copy can be changed in place, the
+	 * committed state is copied on first write. */
+	o = strmap_get(book->txn, op->order_id);
+	if (o == NULL)
+		o = order_state_clone(current);
 	status = apply_to_existing(&c, o, effect);
-	if (status != 0) {
-		order_state_free(o);
-		return -1;
+	if (o != current && strmap_get(book->txn, o->id) != o) {
+		if (status != 0) {
+			order_state_free(o);
+			return -1;
+		}
+		strmap_put(book->txn, o->id, o);
 	}
+	if (status != 0)
+		return -1;
 	effect->version = o->version;
-	order_state_free(strmap_put(book->txn, o->id, o));
 	return 0;
 }

@@ -2,7 +2,9 @@
  *
  * A book maps order ids to their current state.  Operations are checked and
  * applied inside a transaction (one batch): the states a batch touches are
- * copied on first write, so a batch that fails anywhere is dropped whole
+ * copied on first write (and every rule checks before it changes anything,
+ * so a refused operation leaves no trace), so a batch that fails anywhere
+ * is dropped whole
  * and the book is exactly as before (book_txn_abort); book_txn_commit makes
  * the batch's states the book's.
  *
@@ -72,7 +74,10 @@ typedef struct order_book order_book;
 order_book *order_book_new(bool knows_all_orders);
 void order_book_free(order_book *book);
 size_t order_book_count(const order_book *book);
+/* The committed state of order id, or NULL. */
 const order_state *order_book_find(const order_book *book, const char *id);
+/* The state as the open transaction sees it (its changes included). */
+const order_state *order_book_lookup(const order_book *book, const char *id);
 /* Calls fn for every order, in no particular order. */
 void order_book_each(const order_book *book,
                      void (*fn)(const order_state *order, void *ctx),

@@ -205,6 +205,8 @@ static void test_rules(void)
 	is_int(2, effect.version, "amendment raises the version");
 	is_int(FIELD_PRICE, effect.changed, "the price changed");
 	is_int(-1, apply(book, op, NULL), "the same amendment changes nothing");
+	is_int(2, order_book_lookup(book, "R1")->version,
+	       "a refused op leaves the batch's copy as it was");
 	op = simple(OP_PAYMENT, "R1", "2026-11-03");
 	op.amount = 100;
 	memcpy(op.currency, "RUB", 4);
