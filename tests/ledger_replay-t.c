@@ -5,18 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "batch_check.h"
-#include "batch_read.h"
 #include "ledger_replay.h"
+#include "sample_ledger.h"
 #include "tap.h"
 #include "util/diag.h"
-#include "util/xalloc.h"
-
-static const char *const days[] = {
-	"samples/day-01.xml", "samples/day-02.xml", "samples/day-03.xml",
-	"samples/day-04.xml", "samples/day-05.xml"
-};
-#define DAYS (sizeof days / sizeof days[0])
 
 struct tally {
 	size_t events, amend_versions_ok, amends, orders_without_before;
@@ -45,43 +37,6 @@ static void count_event(void *ctx, const replay_event *e)
 	}
 }
 
-/* Books the sample days into path; returns the number of operations. */
-static size_t book_samples(const char *path)
-{
-	char *schema = test_src_path("schemas/orders.xsd");
-	batch_reader *reader = batch_reader_new(schema);
-	order_book *book = order_book_new(true);
-	replay_target target = { .book = book };
-	ledger *l;
-	size_t ops = 0;
-
-	if (reader == NULL || ledger_load(path, LEDGER_WRITE, &target, &l) != 0)
-		bail("cannot set up");
-	for (size_t i = 0; i < DAYS; i++) {
-		char *file = test_src_path(days[i]);
-		batch *b;
-		op_effect *effects;
-
-		if (batch_read_file(reader, file, &b) != BATCH_READ_OK)
-			bail("cannot read %s", file);
-		effects = xcalloc(b->op_count, sizeof *effects);
-		book_txn_begin(book);
-		if (batch_check(book, b, DATE_NONE, effects) != 0 ||
-		    ledger_post_batch(l, b, effects) != LEDGER_OK)
-			bail("cannot book %s", file);
-		book_txn_commit(book);
-		ops += b->op_count;
-		free(effects);
-		batch_free(b);
-		free(file);
-	}
-	ledger_close(l);
-	order_book_free(book);
-	batch_reader_free(reader);
-	free(schema);
-	return ops;
-}
-
 int main(void)
 {
 	char *path = test_tmp_path("replay-t.ledger");
@@ -103,7 +58,7 @@ int main(void)
 	plan(16);
 	diag_set_stream(sink);
 	unlink(path);
-	ops = book_samples(path);
+	ops = book_sample_days(path);
 	is_int(0, ledger_load(path, LEDGER_READ, &target, &l), "replays");
 	ledger_close(l);
 	is_int((long long)ops, (long long)t.events, "one event per operation");
