@@ -518,18 +518,17 @@ static batch *convert(const char *path, xmlDocPtr doc)
 batch_read_status batch_read_file(batch_reader *reader, const char *path,
                                   batch **out)
 {
-	char *data;
-	size_t length;
+	xml_file file;
 	xmlDocPtr doc;
 	xml_status status;
 	unsigned char digest[32];
 
 	*out = NULL;
-	if (xml_read_file(path, &data, &length) != XML_OK)
+	if (xml_read_file(path, &file) != XML_OK)
 		return BATCH_READ_UNREADABLE;
-	EVP_Digest(data, length, digest, NULL, EVP_sha256(), NULL);
-	status = xml_parse_untrusted(path, data, length, &doc);
-	free(data);
+	EVP_Digest(file.data, file.length, digest, NULL, EVP_sha256(), NULL);
+	status = xml_parse_untrusted(path, file.data, file.length, &doc);
+	xml_file_close(&file);
 	if (status != XML_OK)
 		return (batch_read_status)status;
 	status = xml_validate(reader->schema, doc, path);

@@ -22,9 +22,15 @@ typedef enum xml_status {
 	XML_UNREADABLE = 4     /* cannot be read: I/O error, too large */
 } xml_status;
 
-/* Reads a whole file.  On success *data (owned by the caller, NUL-
- * terminated) and *length are set. */
-xml_status xml_read_file(const char *path, char **data, size_t *length);
+/* A whole file, mapped read-only (not NUL-terminated). */
+typedef struct xml_file {
+	const char *data;
+	size_t length;
+} xml_file;
+
+/* Maps a whole file; release with xml_file_close. */
+xml_status xml_read_file(const char *path, xml_file *file);
+void xml_file_close(xml_file *file);
 
 /* Parses data (from path, for messages).  On success *doc is owned by the
  * caller (xmlFreeDoc). */
