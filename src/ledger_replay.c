@@ -264,6 +264,9 @@ int ledger_load(const char *path, ledger_mode mode,
 	ledger *l;
 	int status = ledger_open(path, mode, &l);
 
+	/* Without events nobody reads a finished order's texts again. */
+	if (target->on_event == NULL)
+		order_book_shed_finished(target->book);
 	*out = NULL;
 	if (status != LEDGER_OK)
 		return status;

@@ -16,6 +16,7 @@ struct order_book {
 	strmap *txn;           /* id → order_state*, this batch's copies */
 	bool in_txn;
 	bool knows_all_orders;
+	bool shed_finished;
 };
 
 static void client_copy(client *dst, const client *src)
@@ -123,11 +124,43 @@ void book_txn_begin(order_book *book)
 	book->in_txn = true;
 }
 
+void order_book_shed_finished(order_book *book)
+{
+	book->shed_finished = true;
+}
+
+/* Drops what no rule needs once an order is closed or cancelled: cost and
+ * payment still check the price's currency, and post to the client's
+ * receivable. */
+static void shed(order_state *o)
+{
+	unsigned keep = o->fields.present & (FIELD_PRICE | FIELD_DUE |
+	                                     FIELD_START);
+	order_fields kept = { 0 };
+
+	kept.present = keep;
+	kept.price = o->fields.price;
+	memcpy(kept.currency, o->fields.currency, sizeof kept.currency);
+	kept.start = o->fields.start;
+	kept.due = o->fields.due;
+	order_fields_free(&o->fields);
+	o->fields = kept;
+	free(o->client.name);
+	free(o->client.tax_id);
+	free(o->client.email);
+	free(o->client.address);
+	o->client.name = o->client.tax_id = o->client.email =
+		o->client.address = NULL;
+}
+
 static void move_into_book(const char *key, void *value, void *ctx)
 {
 	order_book *book = ctx;
 	order_state *state = value;
 
+	if (book->shed_finished && (state->stage == STAGE_CLOSED ||
+	                            state->stage == STAGE_CANCELLED))
+		shed(state);
 	state->created_file = NULL;
 	order_state_free(strmap_put(book->orders, key, state));
 }

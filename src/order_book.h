@@ -72,6 +72,13 @@ typedef struct order_book order_book;
 /* knows_all_orders: false for a book that does not hold the ledger; then
  * operations on orders it has not seen are accepted unjudged. */
 order_book *order_book_new(bool knows_all_orders);
+/* From now on, a closed or cancelled order keeps in the committed book only
+ * what later operations on it need (ids, kind, currency, money totals,
+ * dates, stage): its texts, resources and terms are dropped, so memory grows
+ * with the open orders, not with history.  For books whose callers read
+ * only the rules' verdicts (apply, validate); replay events are copied
+ * before the drop. */
+void order_book_shed_finished(order_book *book);
 void order_book_free(order_book *book);
 size_t order_book_count(const order_book *book);
 /* The committed state of order id, or NULL. */

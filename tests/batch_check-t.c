@@ -258,6 +258,36 @@ static void test_complete_postings(void)
 	order_book_free(book);
 }
 
+/* A closed order shed of its texts still takes costs and payments. */
+static void test_shed(void)
+{
+	order_book *book = order_book_new(true);
+	operation op;
+	op_effect effect;
+	const order_state *o;
+
+	order_book_shed_finished(book);
+	book_txn_begin(book);
+	bring_to(book, "S1", STAGE_CLOSED);
+	book_txn_commit(book);
+	o = order_book_find(book, "S1");
+	ok(o != NULL && o->client.name == NULL && o->fields.title == NULL,
+	   "a closed order keeps no texts");
+	book_txn_begin(book);
+	op = simple(OP_PAYMENT, "S1", "2026-11-20");
+	op.amount = 700;
+	memcpy(op.currency, "RUB", 4);
+	is_int(0, apply(book, op, &effect), "a late payment is accepted");
+	is_string("assets:receivable:C1", effect.postings[1].account,
+	          "to the client's receivable");
+	memcpy(op.currency, "EUR", 4);
+	is_int(-1, apply(book, op, NULL), "in the order's currency only");
+	is_int(-1, apply(book, simple(OP_CANCEL, "S1", "2026-11-20"), NULL),
+	       "and nothing else");
+	book_txn_commit(book);
+	order_book_free(book);
+}
+
 struct penalty_case {
 	int64_t price;
 	int64_t rate, cap;      /* × PERCENT_SCALE */
@@ -310,6 +340,7 @@ int main(void)
 	test_operations_by_stage();
 	test_rules();
 	test_complete_postings();
+	test_shed();
 	test_penalties();
 	fclose(sink);
 	return tap_done();
