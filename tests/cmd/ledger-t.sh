@@ -248,4 +248,20 @@ is 0 $? "after $kills kill -9s the re-run succeeds"
 cmp -s "$tmp/crash.ledger" "$tmp/clean.ledger"
 ok $? "and the ledger equals the uninterrupted one byte for byte"
 
+# Two writers at once: one books, the other exits 4 at once (or finds the
+# batches booked); never both write.
+rm -f "$tmp/two.ledger"
+"$MANDATE" apply --ledger "$tmp/two.ledger" $AS_OF "$tmp/many" >/dev/null 2>"$tmp/err1" &
+p1=$!
+"$MANDATE" apply --ledger "$tmp/two.ledger" $AS_OF "$tmp/many" >/dev/null 2>"$tmp/err2" &
+p2=$!
+wait $p1; s1=$?
+wait $p2; s2=$?
+case "$s1$s2" in
+04|40|00) ok 0 "two concurrent applies exit $s1 and $s2" ;;
+*) ok 1 "two concurrent applies exit $s1 and $s2" ;;
+esac
+cmp -s "$tmp/two.ledger" "$tmp/clean.ledger"
+ok $? "the ledger holds every batch exactly once"
+
 done_testing
