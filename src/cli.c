@@ -29,6 +29,20 @@ bool cli_parse_as_of(const char *text, date_t *out)
 	return true;
 }
 
+bool cli_parse_jobs(const char *text, unsigned *out)
+{
+	char *end;
+	long value = strtol(text, &end, 10);
+
+	if (*text == '\0' || *end != '\0' || value < 1 || value > 256) {
+		diag_error(NULL, 0, "--jobs '%s' is not a number from 1 to 256",
+		           text);
+		return false;
+	}
+	*out = (unsigned)value;
+	return true;
+}
+
 static void list_add(file_list *list, char *path)
 {
 	list->paths = xgrow(list->paths, &list->capacity, list->count + 1,

@@ -22,6 +22,9 @@ int exit_worst(int a, int b);
  * is not a real date. */
 bool cli_parse_as_of(const char *text, date_t *out);
 
+/* Parses --jobs' value (1..256); reports a usage error otherwise. */
+bool cli_parse_jobs(const char *text, unsigned *out);
+
 /* Expands FILE|DIR arguments: a directory stands for its *.xml files in
  * byte order of their names (C locale); files are kept in the order given.
  * Returns false (reported) when a directory cannot be read. */

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "ledger_replay.h"
+#include "read_ahead.h"
 #include "util/diag.h"
 #include "util/xalloc.h"
 
@@ -21,12 +22,12 @@ struct apply_counts {
 
 /* Books one file; returns its exit code.  EXIT_ENVIRONMENT from the
  * ledger means stop. */
-static int apply_file(batch_reader *reader, order_book *book, ledger *l,
+static int apply_file(read_ahead *ra, order_book *book, ledger *l,
                       const char *path, date_t as_of,
                       struct apply_counts *counts)
 {
 	batch *b = NULL;
-	batch_read_status read = batch_read_file(reader, path, &b);
+	batch_read_status read = read_ahead_next(ra, &b);
 	op_effect *effects;
 	size_t refused;
 	int status;
@@ -75,7 +76,8 @@ static int apply_file(batch_reader *reader, order_book *book, ledger *l,
 static void apply_usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: mandate apply --ledger L [--as-of DATE] FILE|DIR...\n"
+	        "usage: mandate apply --ledger L [--as-of DATE] [--jobs N] "
+	        "FILE|DIR...\n"
 	        "Books batch files into the ledger, each whole or not at all.\n"
 	        "exit: 0 all booked or already booked, 1 some rejected, 2 usage,"
 	        " 3 ledger integrity, 4 environment (I/O, lock)\n");
@@ -86,6 +88,7 @@ int cmd_apply(int argc, char **argv)
 	static const struct option options[] = {
 		{ "ledger", required_argument, NULL, 'l' },
 		{ "as-of", required_argument, NULL, 'a' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -96,6 +99,8 @@ int cmd_apply(int argc, char **argv)
 	file_list files = { 0 };
 	struct apply_counts counts = { 0 };
 	batch_reader *reader = NULL;
+	read_ahead *ra = NULL;
+	unsigned jobs = read_ahead_default_threads();
 	order_book *book = NULL;
 	ledger *l = NULL;
 	replay_target target;
@@ -104,11 +109,15 @@ int cmd_apply(int argc, char **argv)
 	int opt, status = EXIT_ACCEPTED;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "qvh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "j:qvh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'l': ledger_path = optarg; break;
 		case 'a':
 			if (!cli_parse_as_of(optarg, &as_of))
+				return EXIT_USAGE;
+			break;
+		case 'j':
+			if (!cli_parse_jobs(optarg, &jobs))
 				return EXIT_USAGE;
 			break;
 		case 'q': diag_set_verbosity(DIAG_QUIET); break;
@@ -137,9 +146,12 @@ int cmd_apply(int argc, char **argv)
 	                                        &target, &l));
 	if (l == NULL)
 		goto done;
+	/* Reader threads parse and validate the next files while this one
+	 * is checked and booked; results come back in file order. */
+	ra = read_ahead_start(reader, files.paths, files.count, jobs);
 	for (size_t i = 0; i < files.count; i++) {
 		size_t unreadable = counts.unreadable;
-		int file_status = apply_file(reader, book, l, files.paths[i],
+		int file_status = apply_file(ra, book, l, files.paths[i],
 		                             as_of, &counts);
 		status = exit_worst(status, file_status);
 		if (file_status == EXIT_ENVIRONMENT &&
@@ -153,6 +165,7 @@ int cmd_apply(int argc, char **argv)
 		       "ledger head %s\n", counts.booked, counts.skipped,
 		       counts.rejected, head);
 done:
+	read_ahead_stop(ra);
 	ledger_close(l);
 	order_book_free(book);
 	batch_reader_free(reader);

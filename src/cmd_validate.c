@@ -15,6 +15,7 @@
 #include "batch_check.h"
 #include "batch_read.h"
 #include "ledger_replay.h"
+#include "read_ahead.h"
 #include "cli.h"
 #include "cmd.h"
 #include "order_book.h"
@@ -23,7 +24,8 @@
 static void validate_usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: mandate validate [--ledger L] [--as-of DATE] FILE|DIR...\n"
+	        "usage: mandate validate [--ledger L] [--as-of DATE] [--jobs N] "
+	        "FILE|DIR...\n"
 	        "Checks batch files against the schema and the rules; writes "
 	        "nothing.\n"
 	        "exit: 0 all valid, 1 some invalid, 2 usage, 3 ledger "
@@ -31,11 +33,11 @@ static void validate_usage(FILE *out)
 }
 
 /* Checks one file; returns its exit code. */
-static int validate_file(batch_reader *reader, order_book *book,
+static int validate_file(read_ahead *ra, order_book *book,
                          const char *path, date_t as_of)
 {
 	batch *b = NULL;
-	batch_read_status status = batch_read_file(reader, path, &b);
+	batch_read_status status = read_ahead_next(ra, &b);
 	size_t refused;
 
 	if (status != BATCH_READ_OK)
@@ -66,6 +68,7 @@ int cmd_validate(int argc, char **argv)
 	static const struct option options[] = {
 		{ "ledger", required_argument, NULL, 'l' },
 		{ "as-of", required_argument, NULL, 'a' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -75,13 +78,19 @@ int cmd_validate(int argc, char **argv)
 	date_t as_of = date_today();
 	file_list files = { 0 };
 	batch_reader *reader;
+	read_ahead *ra;
+	unsigned jobs = read_ahead_default_threads();
 	order_book *book;
 	int opt, status = EXIT_ACCEPTED;
 
-	while ((opt = getopt_long(argc, argv, "qvh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "j:qvh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'l':
 			ledger_path = optarg;
+			break;
+		case 'j':
+			if (!cli_parse_jobs(optarg, &jobs))
+				return EXIT_USAGE;
 			break;
 		case 'a':
 			if (!cli_parse_as_of(optarg, &as_of))
@@ -126,9 +135,11 @@ int cmd_validate(int argc, char **argv)
 			return loaded;
 		}
 	}
+	ra = read_ahead_start(reader, files.paths, files.count, jobs);
 	for (size_t i = 0; i < files.count; i++)
-		status = exit_worst(status, validate_file(reader, book,
+		status = exit_worst(status, validate_file(ra, book,
 		                                          files.paths[i], as_of));
+	read_ahead_stop(ra);
 	order_book_free(book);
 	batch_reader_free(reader);
 	file_list_free(&files);

@@ -210,8 +210,9 @@ static void route_error(void *context, xmlErrorPtr error)
 }
 
 /* The sink of the parse in progress: the parser hands its handlers the
- * parser context, not ours (we are single-threaded; parallel work forks). */
-static struct error_sink *parse_sink;
+ * parser context, not ours; one per thread (batch files are read ahead
+ * on reader threads). */
+static _Thread_local struct error_sink *parse_sink;
 
 static void route_parser_error(void *context, xmlErrorPtr error)
 {

@@ -8,14 +8,28 @@
 
 #include "util/xalloc.h"
 
+/* Set once by the main thread before any other thread starts. */
 static const char *program = "mandate";
 static diag_verbosity verbosity = DIAG_NORMAL;
-static size_t error_count;
 static FILE *stream;
 
-static bool capturing;
-static char *capture;
-static size_t capture_length, capture_capacity;
+/* Per thread: a reader thread counts, captures and defers on its own. */
+static _Thread_local size_t error_count;
+static _Thread_local bool capturing;
+static _Thread_local char *capture;
+static _Thread_local size_t capture_length, capture_capacity;
+
+struct deferred_message {
+	diag_level level;
+	char *text;            /* "FILE:LINE: error: message\n" */
+};
+
+struct diag_deferred {
+	struct deferred_message *items;
+	size_t count, capacity;
+};
+
+static _Thread_local diag_deferred *deferring;
 
 void diag_set_program(const char *name)
 {
@@ -69,23 +83,24 @@ static void capture_append(const char *text)
 	capture_length += length;
 }
 
-static void emit(diag_level level, const char *file, long line,
-                 const char *format, va_list args)
+static void defer(diag_level level, const char *full)
 {
-	char where[4096 + 32] = "";
-	char message[8192];
-	char full[sizeof where + sizeof message + 16];
+	struct deferred_message *item;
 
-	if (level == DIAG_ERROR)
-		error_count++;
-	if (file != NULL && line > 0)
-		snprintf(where, sizeof where, "%s:%ld: ", file, line);
-	else if (file != NULL)
-		snprintf(where, sizeof where, "%s: ", file);
-	vsnprintf(message, sizeof message, format, args);
-	snprintf(full, sizeof full, "%s%s: %s\n", where, level_name(level),
-	         message);
+	deferring->items = xgrow(deferring->items, &deferring->capacity,
+	                         deferring->count + 1, sizeof *deferring->items);
+	item = &deferring->items[deferring->count++];
+	item->level = level;
+	item->text = xstrdup(full);
+}
 
+/* Captures and prints one formatted line (or keeps it, when deferring). */
+static void emit_line(diag_level level, const char *full)
+{
+	if (deferring != NULL) {
+		defer(level, full);
+		return;
+	}
 	if (capturing && level != DIAG_NOTE)
 		capture_append(full);
 	if (level == DIAG_ERROR || verbosity >= DIAG_NORMAL) {
@@ -93,6 +108,52 @@ static void emit(diag_level level, const char *file, long line,
 		fprintf(out, "%s: %s", program, full);
 		fflush(out);
 	}
+}
+
+static void emit(diag_level level, const char *file, long line,
+                 const char *format, va_list args)
+{
+	char where[4096 + 32] = "";
+	char message[8192];
+	char full[sizeof where + sizeof message + 16];
+
+	if (file != NULL && line > 0)
+		snprintf(where, sizeof where, "%s:%ld: ", file, line);
+	else if (file != NULL)
+		snprintf(where, sizeof where, "%s: ", file);
+	vsnprintf(message, sizeof message, format, args);
+	snprintf(full, sizeof full, "%s%s: %s\n", where, level_name(level),
+	         message);
+	/* Counted where reported (also when deferred), not when replayed. */
+	if (level == DIAG_ERROR)
+		error_count++;
+	emit_line(level, full);
+}
+
+void diag_defer_begin(void)
+{
+	if (deferring == NULL)
+		deferring = xcalloc(1, sizeof *deferring);
+}
+
+diag_deferred *diag_defer_end(void)
+{
+	diag_deferred *list = deferring;
+
+	deferring = NULL;
+	return list != NULL ? list : xcalloc(1, sizeof *list);
+}
+
+void diag_replay(diag_deferred *list)
+{
+	if (list == NULL)
+		return;
+	for (size_t i = 0; i < list->count; i++) {
+		emit_line(list->items[i].level, list->items[i].text);
+		free(list->items[i].text);
+	}
+	free(list->items);
+	free(list);
 }
 
 void diag_emit(diag_level level, const char *file, long line,
@@ -147,4 +208,14 @@ char *diag_capture_end(void)
 	capture = NULL;
 	capture_length = capture_capacity = 0;
 	return text;
+}
+
+void diag_replay_discard(diag_deferred *list)
+{
+	if (list == NULL)
+		return;
+	for (size_t i = 0; i < list->count; i++)
+		free(list->items[i].text);
+	free(list->items);
+	free(list);
 }

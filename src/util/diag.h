@@ -52,6 +52,20 @@ void diag_reset_count(void);
 void diag_capture_begin(void);
 char *diag_capture_end(void);
 
+/* Deferring, for work done on another thread: between diag_defer_begin()
+ * and diag_defer_end() every message of the calling thread is kept (with
+ * its level) instead of being printed or captured (errors are still
+ * counted, by the thread that reports them).  The main thread later passes
+ * the list to diag_replay(), which prints and captures the messages as if
+ * they were reported then, in order, and frees the list.  Counting and
+ * capturing are per thread. */
+typedef struct diag_deferred diag_deferred;
+void diag_defer_begin(void);
+diag_deferred *diag_defer_end(void);
+void diag_replay(diag_deferred *list);
+/* Frees a deferred list without emitting it. */
+void diag_replay_discard(diag_deferred *list);
+
 /* Test hook: when set, messages are written to this stream instead of
  * stderr. */
 #include <stdio.h>

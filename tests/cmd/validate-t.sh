@@ -55,6 +55,18 @@ for f in samples/invalid/*.xml; do
 	fi
 done
 
+# Reader threads change nothing: the same messages, in the same order.
+"$MANDATE" validate -j 1 --as-of $AS_OF samples samples/invalid/*.xml \
+	>"$tmp/j1" 2>&1
+echo "exit $?" >>"$tmp/j1"
+"$MANDATE" validate -j 4 --as-of $AS_OF samples samples/invalid/*.xml \
+	>"$tmp/j4" 2>&1
+echo "exit $?" >>"$tmp/j4"
+cmp -s "$tmp/j1" "$tmp/j4"
+ok $? "--jobs 4 reports exactly what --jobs 1 does"
+"$MANDATE" validate -j 0 samples/day-01.xml 2>/dev/null
+is 2 $? "--jobs 0: usage error"
+
 # Exit codes and usage.
 "$MANDATE" validate 2>/dev/null
 is 2 $? "no files: usage error"

@@ -36,7 +36,7 @@ int main(void)
 {
 	char *captured;
 
-	plan(10);
+	plan(13);
 	out = tmpfile();
 	diag_set_stream(out);
 
@@ -70,6 +70,20 @@ int main(void)
 	captured = diag_capture_end();
 	is_string("", captured, "nothing captured outside a capture");
 	free(captured);
+	free(take_output());     /* what the capture test printed */
+	diag_reset_count();
+	diag_defer_begin();
+	diag_error("d.xml", 1, "first");
+	diag_warning("d.xml", 2, "second");
+	{
+		diag_deferred *kept = diag_defer_end();
+		expect("", "deferred messages are not printed");
+		is_int(1, (long long)diag_error_count(),
+		       "but counted where reported");
+		diag_replay(kept);
+	}
+	expect("mandate: d.xml:1: error: first\nmandate: d.xml:2: warning: second\n",
+	       "replay prints them in order");
 	fclose(out);
 	return tap_done();
 }
