@@ -124,13 +124,28 @@ static char *folded_text(const xmlChar *raw)
 	return out;
 }
 
+/* The content of a node or attribute whose only child is one text node
+ * (nearly always), read in place; NULL otherwise. */
+static const xmlChar *single_text(xmlNodePtr first_child)
+{
+	if (first_child != NULL && first_child->type == XML_TEXT_NODE &&
+	    first_child->next == NULL)
+		return first_child->content;
+	return NULL;
+}
+
 static char *node_text(xmlNodePtr node)
 {
+	const xmlChar *direct;
 	xmlChar *raw;
 	char *text;
 
 	if (node == NULL)
 		return NULL;
+	if (node->children == NULL)
+		return folded_text(NULL);
+	if ((direct = single_text(node->children)) != NULL)
+		return folded_text(direct);
 	raw = xmlNodeGetContent(node);
 	text = folded_text(raw);
 	xmlFree(raw);
@@ -145,9 +160,17 @@ static char *child_text(xmlNodePtr parent, const char *name)
 /* Attribute value, folded; NULL when absent. */
 static char *attr(xmlNodePtr node, const char *name)
 {
-	xmlChar *raw = xmlGetProp(node, (const xmlChar *)name);
+	xmlAttrPtr prop = xmlHasProp(node, (const xmlChar *)name);
+	const xmlChar *direct;
+	xmlChar *raw;
 	char *text;
 
+	if (prop == NULL)
+		return NULL;
+	if (prop->type == XML_ATTRIBUTE_NODE &&
+	    (direct = single_text(prop->children)) != NULL)
+		return folded_text(direct);
+	raw = xmlGetProp(node, (const xmlChar *)name);
 	if (raw == NULL)
 		return NULL;
 	text = folded_text(raw);
