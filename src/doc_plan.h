@@ -14,13 +14,10 @@
 
 #include <stddef.h>
 
+#include "doc_kind.h"
 #include "ledger_replay.h"
 #include "order_book.h"
 
-typedef enum doc_kind { DOC_AGREEMENT, DOC_AMENDMENT, DOC_ACT } doc_kind;
-
-/* "agreement", "amendment", "act": the file name's last part. */
-const char *doc_kind_name(doc_kind kind);
 
 typedef struct doc_job {
 	doc_kind kind;
