@@ -116,6 +116,14 @@ static void add_job(doc_plan *plan, doc_kind kind, const replay_event *e)
 		job->payments = payments_until(plan, e->op->order_id, e->op->on);
 }
 
+bool doc_plan_wants(void *ctx, const operation *op)
+{
+	(void)ctx;
+	return op->kind == OP_PAYMENT || op->kind == OP_AMEND ||
+	       op->kind == OP_COMPLETE ||
+	       (op->kind == OP_ADVANCE && op->stage == STAGE_FIXATION);
+}
+
 void doc_plan_on_event(void *ctx, const replay_event *e)
 {
 	doc_plan *plan = ctx;

@@ -42,8 +42,10 @@ typedef struct doc_plan {
 /* only/only_count: restrict to these order ids (0: every order). */
 void doc_plan_init(doc_plan *plan, char *const *only, size_t only_count);
 void doc_plan_free(doc_plan *plan);
-/* The replay_event_fn to give ledger_replay (ctx = the plan). */
+/* The replay_event_fn to give ledger_replay (ctx = the plan), and the
+ * filter of the operations it needs (replay_target.wants). */
 void doc_plan_on_event(void *ctx, const replay_event *event);
+bool doc_plan_wants(void *ctx, const operation *op);
 /* "DIR/pdf/ORDER/ORDER-vVERSION-KIND.pdf", owned by the caller. */
 char *doc_job_path(const doc_job *job, const char *out_dir);
 

@@ -104,13 +104,17 @@ static int replay_op(struct replay *r, const record *rec, long line)
 	int status;
 	order_state *before = NULL;
 	const order_state *current;
+	bool keep;
 
 	if ((status = check_postings_done(r, line)) != LEDGER_OK)
 		return status;
 	if (codec_decode_op(rec, &op, why) != 0)
 		return integrity(r, line, "malformed operation", why);
 	op.line = line;
-	if (r->target->on_event != NULL && op.kind != OP_ORDER &&
+	keep = r->target->on_event != NULL &&
+	       (r->target->wants == NULL ||
+	        r->target->wants(r->target->ctx, &op));
+	if (keep && op.kind != OP_ORDER &&
 	    (current = order_book_lookup(r->target->book, op.order_id)) != NULL)
 		before = order_state_clone(current);
 	if (book_apply(r->target->book, &op, r->path, DATE_NONE,
@@ -129,7 +133,7 @@ static int replay_op(struct replay *r, const record *rec, long line)
 	}
 	snprintf(r->order_id, sizeof r->order_id, "%s", op.order_id);
 	r->next_posting = 0;
-	if (r->target->on_event != NULL)
+	if (keep)
 		keep_event(r, rec, line, &op, before);
 	else
 		operation_clear(&op);

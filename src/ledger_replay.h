@@ -31,7 +31,10 @@ typedef struct replay_target {
 	order_book *book;          /* required: receives the orders */
 	trial_balance *balances;   /* NULL: not kept */
 	replay_event_fn on_event;  /* NULL: no events (and no copies made) */
-	void *ctx;                 /* passed to on_event */
+	/* NULL, or which operations on_event wants (the others cost no
+	 * copies) */
+	bool (*wants)(void *ctx, const operation *op);
+	void *ctx;                 /* passed to on_event and wants */
 } replay_target;
 
 /* Returns LEDGER_OK, LEDGER_INTEGRITY (reported with ledger:line) or

@@ -30,7 +30,7 @@ static void replay_into(const char *path, doc_plan *plan)
 {
 	order_book *book = order_book_new(true);
 	replay_target target = { .book = book, .on_event = doc_plan_on_event,
-	                         .ctx = plan };
+	                         .wants = doc_plan_wants, .ctx = plan };
 	ledger *l;
 
 	if (ledger_load(path, LEDGER_READ, &target, &l) != 0)
