@@ -8,5 +8,6 @@ int cmd_validate(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_render(int argc, char **argv);
 
 #endif

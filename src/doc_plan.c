@@ -48,6 +48,7 @@ void doc_plan_free(doc_plan *plan)
 	for (size_t i = 0; i < plan->count; i++) {
 		order_state_free(plan->jobs[i].order);
 		order_state_free(plan->jobs[i].before);
+		free(plan->jobs[i].reason);
 	}
 	free(plan->jobs);
 	if (plan->payments != NULL) {
@@ -112,6 +113,8 @@ static void add_job(doc_plan *plan, doc_kind kind, const replay_event *e)
 	job->effect = *e->effect;
 	job->date = e->op->on;
 	job->seq = e->seq;
+	if (kind == DOC_AMENDMENT && e->op->reason != NULL)
+		job->reason = xstrdup(e->op->reason);
 	if (kind == DOC_ACT)
 		job->payments = payments_until(plan, e->op->order_id, e->op->on);
 }

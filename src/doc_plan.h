@@ -25,6 +25,7 @@ typedef struct doc_job {
 	order_state *before;       /* owned: amendment only, else NULL */
 	op_effect effect;          /* the operation's effect (changed, penalty) */
 	date_t date;               /* the document's date */
+	char *reason;              /* owned: amendment's reason, else NULL */
 	int64_t payments;          /* act: payments dated on or before `date` */
 	uint64_t seq;              /* ledger record that called for it */
 } doc_job;

@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "apply", cmd_apply, "book batch files into the ledger" },
 	{ "verify", cmd_verify, "check the ledger's chain, framing, balances" },
 	{ "export", cmd_export, "write the postings for ledger/hledger or CSV" },
+	{ "render", cmd_render, "write the signed PDF documents" },
 };
 
 static void usage(FILE *out)

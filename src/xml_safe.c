@@ -165,14 +165,20 @@ struct error_sink {
 };
 
 /* libxml2 names our elements "{urn:mandate:orders:1}price"; users know
- * them as "price". */
+ * them as "price".  Only our own namespaces go: a foreign one (a wrong
+ * version, say) is the point of its message. */
 static void strip_namespace(char *message)
 {
-	static const char ns[] = "{urn:mandate:orders:1}";
+	static const char *const ours[] = {
+		"{urn:mandate:orders:1}", "{urn:mandate:template:1}"
+	};
 	char *at;
 
-	while ((at = strstr(message, ns)) != NULL)
-		memmove(at, at + sizeof ns - 1, strlen(at + sizeof ns - 1) + 1);
+	for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++) {
+		size_t length = strlen(ours[i]);
+		while ((at = strstr(message, ours[i])) != NULL)
+			memmove(at, at + length, strlen(at + length) + 1);
+	}
 }
 
 static void route_error(void *context, xmlErrorPtr error)
