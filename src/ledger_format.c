@@ -17,17 +17,18 @@
 static const char hex_digits[] = "0123456789abcdef";
 
 /* Byte classes, by table: the parser looks at every byte of a 1,000,000
- * line ledger, so this is its inner loop. */
-enum { BARE = 1, LOWER = 2, KEY_TAIL = 4 };
+ * line ledger, so this is its inner loop.  PLAIN: a byte that stands for
+ * itself inside quotes (printable ASCII but the quote and backslash). */
+enum { BARE = 1, LOWER = 2, KEY_TAIL = 4, PLAIN = 8 };
 static const unsigned char char_class[256] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 1,     /* + - . / */
-	5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 1, 0, 0, 0, 0, 0,     /* 0-9 : */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* @ A-O */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 5,     /* P-Z _ */
-	0, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,     /* a-o */
-	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 0, 0, 0, 0, 0,     /* p-z */
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	 8,  8,  0,  8,  8,  8,  8,  8,  8,  8,  8,  9,  8,  9,  9,  9,  /* + - . / */
+	13, 13, 13, 13, 13, 13, 13, 13, 13, 13,  9,  8,  8,  8,  8,  8,  /* 0-9 : */
+	 9,  9,  9,  9,  9,  9,  9,  9,  9,  9,  9,  9,  9,  9,  9,  9,  /* @ A-O */
+	 9,  9,  9,  9,  9,  9,  9,  9,  9,  9,  9,  8,  0,  8,  8, 13,  /* P-Z _ */
+	 8, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,  /* a-o */
+	15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,  8,  8,  8,  8,  0,  /* p-z */
 };
 
 /* Lowercase hex digits: 0x10 | value; anything else 0. */
@@ -262,14 +263,18 @@ void record_free(record *rec)
 }
 
 /* Parse results: PARSE_DONE when the hash (the last field) has been read,
- * PARSE_OK after any other piece; PARSE_SHORT means the bytes ran out where the grammar
- * wanted more (an error for a line, fine for a prefix). */
+ * PARSE_OK after any other piece; PARSE_SHORT means the bytes ran out where
+ * the grammar wanted more (an error for a line, fine for a prefix). */
 enum { PARSE_DONE = 1, PARSE_OK = 0, PARSE_BAD = -1, PARSE_SHORT = -2 };
 
+/* The functions below copy ps->p and ps->end into locals around their
+ * loops: the bytes they store (through char pointers, which may alias
+ * anything) would otherwise make the compiler reload them at every byte. */
 typedef struct parser {
 	const unsigned char *start, *p, *end;
 	record *rec;
 	char *out;              /* next free byte of rec->storage */
+	bool build;             /* record the fields (else only check them) */
 } parser;
 
 static int bad(parser *ps, const unsigned char *at, const char *format, ...)
@@ -310,67 +315,154 @@ static int parse_space(parser *ps, const char *after)
 
 static int parse_seq(parser *ps)
 {
+	const unsigned char *p = ps->p, *end = ps->end;
 	uint64_t seq = 0;
 
-	if (ps->p == ps->end)
+	if (p == end)
 		return short_line(ps, "empty line");
-	if (*ps->p < '1' || *ps->p > '9')
-		return bad(ps, ps->p, "sequence number expected");
-	while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9') {
+	if (*p < '1' || *p > '9')
+		return bad(ps, p, "sequence number expected");
+	while (p < end && *p >= '0' && *p <= '9') {
 		if (seq > ((uint64_t)INT64_MAX - 9) / 10)
-			return bad(ps, ps->p, "sequence number too large");
-		seq = seq * 10 + (uint64_t)(*ps->p++ - '0');
+			return bad(ps, p, "sequence number too large");
+		seq = seq * 10 + (uint64_t)(*p++ - '0');
 	}
-	if (ps->p == ps->end)
+	if (p == end)
 		return short_line(ps, "missing record type");
-	if (*ps->p != ' ')
-		return bad(ps, ps->p, "unexpected byte 0x%02x in sequence number",
-		           *ps->p);
+	if (*p != ' ')
+		return bad(ps, p, "unexpected byte 0x%02x in sequence number", *p);
 	ps->rec->seq = seq;
-	ps->p++;
+	ps->p = p + 1;
 	return PARSE_OK;
 }
 
 static int parse_type(parser *ps)
 {
-	const unsigned char *word = ps->p;
+	const unsigned char *word = ps->p, *p = word, *end = ps->end;
 
-	while (ps->p < ps->end && is_lower(*ps->p))
-		ps->p++;
-	if (ps->p == ps->end)
+	while (p < end && is_lower(*p))
+		p++;
+	ps->p = p;
+	if (p == end)
 		return short_line(ps, "missing h= field");
-	if (ps->p == word)
-		return bad(ps, ps->p, "record type expected");
-	ps->rec->type = ps->out;
-	memcpy(ps->out, word, (size_t)(ps->p - word));
-	ps->out += ps->p - word;
-	*ps->out++ = '\0';
+	if (p == word)
+		return bad(ps, p, "record type expected");
+	if (ps->build) {
+		ps->rec->type = ps->out;
+		memcpy(ps->out, word, (size_t)(p - word));
+		ps->out += p - word;
+		*ps->out++ = '\0';
+	}
 	return parse_space(ps, "the record type");
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* 0xff in the bytes of c within [low, low + span], 0 in the others. */
+static inline __m128i in_range(__m128i c, char low, char span)
+{
+	__m128i top = _mm_set1_epi8(span);
+
+	return _mm_cmpeq_epi8(_mm_max_epu8(_mm_sub_epi8(c, _mm_set1_epi8(low)),
+	                                   top), top);
+}
+
+/* 16 digits at a time: their values ('a' & 0xf is 1, hence the 9 for
+ * letters), then in each 16-bit lane its two digits (the high one in the
+ * low byte) as one byte. */
+static inline __m128i hex_pairs(__m128i c, __m128i letter)
+{
+	__m128i v = _mm_add_epi8(_mm_and_si128(c, _mm_set1_epi8(0x0f)),
+	                         _mm_and_si128(letter, _mm_set1_epi8(9)));
+
+	return _mm_or_si128(_mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0xff)),
+	                                   4),
+	                    _mm_srli_epi16(v, 8));
+}
+
+/* 16 bytes at a time: a verify reads a million hashes. */
+bool ledger_hash_parse(const char *restrict hex,
+                       unsigned char *restrict hash)
+{
+	__m128i c0 = _mm_loadu_si128((const __m128i *)hex);
+	__m128i c1 = _mm_loadu_si128((const __m128i *)(hex + 16));
+	__m128i c2 = _mm_loadu_si128((const __m128i *)(hex + 32));
+	__m128i c3 = _mm_loadu_si128((const __m128i *)(hex + 48));
+	__m128i l0 = in_range(c0, 'a', 'f' - 'a');
+	__m128i l1 = in_range(c1, 'a', 'f' - 'a');
+	__m128i l2 = in_range(c2, 'a', 'f' - 'a');
+	__m128i l3 = in_range(c3, 'a', 'f' - 'a');
+	__m128i valid = _mm_and_si128(
+		_mm_and_si128(_mm_or_si128(l0, in_range(c0, '0', 9)),
+		              _mm_or_si128(l1, in_range(c1, '0', 9))),
+		_mm_and_si128(_mm_or_si128(l2, in_range(c2, '0', 9)),
+		              _mm_or_si128(l3, in_range(c3, '0', 9))));
+
+	if (_mm_movemask_epi8(valid) != 0xffff)
+		return false;
+	_mm_storeu_si128((__m128i *)hash,
+	                 _mm_packus_epi16(hex_pairs(c0, l0), hex_pairs(c1, l1)));
+	_mm_storeu_si128((__m128i *)(hash + 16),
+	                 _mm_packus_epi16(hex_pairs(c2, l2), hex_pairs(c3, l3)));
+	return true;
+}
+#else
+/* Plain arithmetic, no table: the compiler turns both loops into a few
+ * vector instructions. */
+bool ledger_hash_parse(const char *restrict hex,
+                       unsigned char *restrict hash)
+{
+	const unsigned char *p = (const unsigned char *)hex;
+	unsigned char wrong = 0;
+
+	for (size_t i = 0; i < 2 * LEDGER_HASH_SIZE; i++)
+		wrong |= (unsigned char)((unsigned char)(p[i] - '0') > 9
+		                         && (unsigned char)(p[i] - 'a') > 5);
+	if (wrong)
+		return false;
+	/* '0'-'9' are 0x30-0x39, 'a'-'f' 0x61-0x66: the low nibble, plus 9
+	 * for letters (bit 6). */
+	for (size_t i = 0; i < LEDGER_HASH_SIZE; i++) {
+		unsigned hi = p[2 * i], lo = p[2 * i + 1];
+
+		hash[i] = (unsigned char)(((hi & 0xf) + 9 * (hi >> 6)) << 4
+		                          | ((lo & 0xf) + 9 * (lo >> 6)));
+	}
+	return true;
+}
+#endif
+
 static int parse_hash(parser *ps, const unsigned char *field)
 {
+	const unsigned char *p = ps->p, *end = ps->end;
 	unsigned char *hash = ps->rec->hash;
 
-	for (size_t i = 0; i < LEDGER_HASH_SIZE; i++) {
+	if (end - p == 2 * LEDGER_HASH_SIZE
+	    && ledger_hash_parse((const char *)p, hash)) {
+		ps->p = end;
+		ps->rec->body_length = (size_t)(field - 1 - ps->start);
+		return PARSE_DONE;
+	}
+	/* Byte by byte, to say where it goes wrong. */
+	for (size_t i = 0; i < LEDGER_HASH_SIZE; i++, p += 2) {
 		unsigned hi, lo;
 
-		if (ps->end - ps->p < 2) {
-			if (ps->p < ps->end && hex_table[ps->p[0]] == 0)
-				return bad(ps, ps->p,
-				           "hash is not 64 lowercase hex digits");
+		if (end - p < 2) {
+			if (p < end && hex_table[p[0]] == 0)
+				return bad(ps, p, "hash is not 64 lowercase hex digits");
 			return short_line(ps, "hash too short");
 		}
-		hi = hex_table[ps->p[0]];
-		lo = hex_table[ps->p[1]];
+		hi = hex_table[p[0]];
+		lo = hex_table[p[1]];
 		if ((hi & lo & 0x10) == 0)
-			return bad(ps, ps->p + (hi == 0 ? 0 : 1),
+			return bad(ps, p + (hi == 0 ? 0 : 1),
 			           "hash is not 64 lowercase hex digits");
 		hash[i] = (unsigned char)((hi & 0xf) << 4 | (lo & 0xf));
-		ps->p += 2;
 	}
-	if (ps->p != ps->end)
-		return bad(ps, ps->p, "unexpected bytes after the hash");
+	if (p != end)
+		return bad(ps, p, "unexpected bytes after the hash");
+	ps->p = p;
 	ps->rec->body_length = (size_t)(field - 1 - ps->start);
 	return PARSE_DONE;
 }
@@ -399,147 +491,155 @@ static bool high_escapes_canonical(const unsigned char *src,
 	return true;
 }
 
+/* Decodes a quoted value into rec->storage (also when only checking: the
+ * canonical-spelling checks look at the decoded bytes). */
 static int parse_quoted(parser *ps, record_field *field)
 {
-	const unsigned char *open = ps->p;
-	unsigned char *out = (unsigned char *)ps->out;
-	bool bare = true, high_escape = false;
+	const unsigned char *open = ps->p, *p = open + 1, *end = ps->end;
+	unsigned char *value = (unsigned char *)ps->out, *out = value;
+	unsigned classes = BARE;        /* BARE while every byte is bare */
+	bool high_escape = false;
+	size_t length;
 
-	field->value = ps->out;
-	ps->p++;
 	for (;;) {
-		unsigned char c;
+		unsigned char c, byte_class;
 		int run;
 
-		if (ps->p == ps->end)
+		while (p < end && ((byte_class = char_class[*p]) & PLAIN)) {
+			classes &= byte_class;
+			*out++ = *p++;
+		}
+		if (p == end)
 			return short_line(ps, "unterminated quoted value");
-		c = *ps->p;
+		c = *p;
 		if (c == '"')
 			break;
 		if (c == '\\') {
 			int hi, lo;
 
-			if (ps->end - ps->p < 2)
+			if (end - p < 2)
 				return short_line(ps, "unterminated quoted value");
-			switch (ps->p[1]) {
+			switch (p[1]) {
 			case '"': c = '"'; break;
 			case '\\': c = '\\'; break;
 			case 'n': c = '\n'; break;
 			case 't': c = '\t'; break;
 			case 'r': c = '\r'; break;
 			case 'x':
-				if (ps->end - ps->p < 4)
+				if (end - p < 4)
 					return short_line(ps, "unterminated quoted value");
-				hi = hex_value(ps->p[2]);
-				lo = hex_value(ps->p[3]);
+				hi = hex_value(p[2]);
+				lo = hex_value(p[3]);
 				if (hi < 0 || lo < 0)
-					return bad(ps, ps->p, "bad \\x escape");
+					return bad(ps, p, "bad \\x escape");
 				c = (unsigned char)(hi << 4 | lo);
 				if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t'
 				    || c == '\r')
-					return bad(ps, ps->p, "needless escape \\x%02x", c);
+					return bad(ps, p, "needless escape \\x%02x", c);
 				high_escape |= c >= 0x80;
-				ps->p += 2;
+				p += 2;
 				break;
 			default:
-				return bad(ps, ps->p, "unknown escape");
+				return bad(ps, p, "unknown escape");
 			}
-			ps->p += 2;
+			p += 2;
 			*out++ = c;
-			bare = false;
+			classes = 0;
 			continue;
 		}
 		if (c < 0x20 || c == 0x7f)
-			return bad(ps, ps->p, "control byte 0x%02x in quoted value", c);
-		if (c < 0x80) {
-			bare &= is_bare(c);
-			*out++ = c;
-			ps->p++;
-			continue;
-		}
-		run = utf8_sequence(ps->p, (size_t)(ps->end - ps->p));
+			return bad(ps, p, "control byte 0x%02x in quoted value", c);
+		run = utf8_sequence(p, (size_t)(end - p));
 		if (run < 0)
 			return short_line(ps, "unterminated quoted value");
 		if (run == 0)
-			return bad(ps, ps->p, "invalid UTF-8");
-		memcpy(out, ps->p, (size_t)run);
+			return bad(ps, p, "invalid UTF-8");
+		memcpy(out, p, (size_t)run);
 		out += run;
-		ps->p += run;
-		bare = false;
+		p += run;
+		classes = 0;
 	}
-	field->value_length = (size_t)(out - (unsigned char *)ps->out);
-	if (bare && field->value_length > 0)
+	length = (size_t)(out - value);
+	if ((classes & BARE) && length > 0)
 		return bad(ps, open, "needlessly quoted value");
-	if (high_escape
-	    && !high_escapes_canonical(open, (unsigned char *)ps->out,
-	                               field->value_length))
+	if (high_escape && !high_escapes_canonical(open, value, length))
 		return bad(ps, open, "escaped UTF-8 should be written as is");
-	ps->p++;                /* the closing quote */
-	*out++ = '\0';
-	ps->out = (char *)out;
+	ps->p = p + 1;          /* past the closing quote */
+	field->value = (char *)value;
+	field->value_length = length;
+	if (ps->build) {
+		*out++ = '\0';
+		ps->out = (char *)out;
+	}
 	return PARSE_OK;
 }
 
 static int parse_bare(parser *ps, record_field *field)
 {
-	const unsigned char *value = ps->p;
+	const unsigned char *value = ps->p, *p = value, *end = ps->end;
 
-	while (ps->p < ps->end && is_bare(*ps->p))
-		ps->p++;
-	if (ps->p == value)
-		return bad(ps, ps->p, "unexpected byte 0x%02x at start of value",
-		           *ps->p);
-	field->value = ps->out;
-	field->value_length = (size_t)(ps->p - value);
-	memcpy(ps->out, value, field->value_length);
-	ps->out += field->value_length;
-	*ps->out++ = '\0';
+	while (p < end && is_bare(*p))
+		p++;
+	ps->p = p;
+	if (p == value)
+		return bad(ps, p, "unexpected byte 0x%02x at start of value", *p);
+	field->value_length = (size_t)(p - value);
+	if (ps->build) {
+		field->value = ps->out;
+		memcpy(ps->out, value, field->value_length);
+		ps->out += field->value_length;
+		*ps->out++ = '\0';
+	}
 	return PARSE_OK;
 }
 
 static int parse_field(parser *ps)
 {
-	const unsigned char *key = ps->p;
+	const unsigned char *key = ps->p, *p = key, *end = ps->end;
 	record *rec = ps->rec;
-	record_field *field;
+	record_field scratch = {0}, *field = &scratch;
+	size_t key_length;
 	int status;
 
-	if (ps->p == ps->end)
+	if (p == end)
 		return short_line(ps, "missing h= field");
-	if (!is_lower(*ps->p))
-		return bad(ps, ps->p, "field name expected");
-	ps->p++;
-	while (ps->p < ps->end && is_key_tail(*ps->p))
-		ps->p++;
-	if (ps->p == ps->end)
+	if (!is_lower(*p))
+		return bad(ps, p, "field name expected");
+	p++;
+	while (p < end && is_key_tail(*p))
+		p++;
+	if (p == end)
 		return short_line(ps, "missing h= field");
-	if (*ps->p != '=')
-		return bad(ps, ps->p, "unexpected byte 0x%02x in field name",
-		           *ps->p);
-	ps->p++;
-	if (ps->p - key == 2 && key[0] == 'h')
+	if (*p != '=')
+		return bad(ps, p, "unexpected byte 0x%02x in field name", *p);
+	key_length = (size_t)(p - key);
+	ps->p = ++p;
+	if (key_length == 1 && key[0] == 'h')
 		return parse_hash(ps, key);
 
-	rec->fields = xgrow(rec->fields, &rec->field_capacity,
-	                    rec->field_count + 1, sizeof *rec->fields);
-	field = &rec->fields[rec->field_count];
-	field->key = ps->out;
-	memcpy(ps->out, key, (size_t)(ps->p - 1 - key));
-	ps->out += ps->p - 1 - key;
-	*ps->out++ = '\0';
-	if (ps->p == ps->end)
+	if (ps->build) {
+		rec->fields = xgrow(rec->fields, &rec->field_capacity,
+		                    rec->field_count + 1, sizeof *rec->fields);
+		field = &rec->fields[rec->field_count];
+		field->key = ps->out;
+		memcpy(ps->out, key, key_length);
+		ps->out += key_length;
+		*ps->out++ = '\0';
+	}
+	if (p == end)
 		return short_line(ps, "missing h= field");
-	if (*ps->p == '"')
+	if (*p == '"')
 		status = parse_quoted(ps, field);
 	else
 		status = parse_bare(ps, field);
 	if (status != PARSE_OK)
 		return status;
-	rec->field_count++;
+	if (ps->build)
+		rec->field_count++;
 	return parse_space(ps, "a value");
 }
 
-static int parse(const char *line, size_t length, record *rec)
+static int parse(const char *line, size_t length, record *rec, bool build)
 {
 	parser ps;
 	int status;
@@ -556,6 +656,7 @@ static int parse(const char *line, size_t length, record *rec)
 	ps.end = ps.start + length;
 	ps.rec = rec;
 	ps.out = rec->storage;
+	ps.build = build;
 
 	if ((status = parse_seq(&ps)) != PARSE_OK
 	    || (status = parse_type(&ps)) != PARSE_OK)
@@ -567,12 +668,17 @@ static int parse(const char *line, size_t length, record *rec)
 
 int record_parse(const char *line, size_t length, record *out)
 {
-	return parse(line, length, out) == PARSE_OK ? 0 : -1;
+	return parse(line, length, out, true) == PARSE_OK ? 0 : -1;
+}
+
+int record_check(const char *line, size_t length, record *out)
+{
+	return parse(line, length, out, false) == PARSE_OK ? 0 : -1;
 }
 
 bool record_parse_prefix(const char *line, size_t length, record *out)
 {
-	return parse(line, length, out) != PARSE_BAD;
+	return parse(line, length, out, true) != PARSE_BAD;
 }
 
 const char *record_next(const record *rec, const char *key, size_t *index)
@@ -594,32 +700,140 @@ const char *record_get(const record *rec, const char *key)
 	return record_next(rec, key, &index);
 }
 
-bool record_get_int(const record *rec, const char *key, int64_t *out)
+/* "-?(0|[1-9][0-9]*)" within int64_t: the way record_add_int writes. */
+static bool parse_int(const char *text, size_t length, int64_t *out)
 {
-	size_t index = 0;
-	const char *text = record_next(rec, key, &index);
-	const char *p;
-	bool negative;
-	uint64_t value = 0, limit;
+	bool negative = length > 0 && text[0] == '-';
+	size_t i = negative;
+	uint64_t value = 0;
+	uint64_t limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
 
-	if (text == NULL)
+	if (i == length || text[i] < '0' || text[i] > '9'
+	    || (text[i] == '0' && (negative || i + 1 != length)))
 		return false;
-	p = text;
-	negative = *p == '-';
-	p += negative;
-	limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	if (*p < '0' || *p > '9' || (*p == '0' && p[1] != '\0')
-	    || (negative && *p == '0'))
-		return false;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		unsigned digit = (unsigned)(*p - '0');
+	for (; i < length; i++) {
+		unsigned digit;
 
+		if (text[i] < '0' || text[i] > '9')
+			return false;
+		digit = (unsigned)(text[i] - '0');
 		if (value > (limit - digit) / 10)
 			return false;
 		value = value * 10 + digit;
 	}
-	if ((size_t)(p - text) != rec->fields[index - 1].value_length)
-		return false;
 	*out = negative && value > 0 ? -(int64_t)(value - 1) - 1 : (int64_t)value;
 	return true;
+}
+
+bool record_get_int(const record *rec, const char *key, int64_t *out)
+{
+	size_t index = 0;
+	const char *text = record_next(rec, key, &index);
+
+	if (text == NULL)
+		return false;
+	return parse_int(text, rec->fields[index - 1].value_length, out);
+}
+
+/* ---- Viewing ----------------------------------------------------------- *
+ * The line is known to be valid: these functions only find their way. */
+
+void record_view_init(record_view *view, const char *line,
+                      size_t body_length)
+{
+	const char *p = line, *end = line + body_length;
+	uint64_t seq = 0;
+
+	while (*p != ' ')
+		seq = seq * 10 + (uint64_t)(*p++ - '0');
+	view->seq = seq;
+	view->type = ++p;
+	while (p < end && *p != ' ')
+		p++;
+	view->type_length = (size_t)(p - view->type);
+	view->fields = p < end ? p + 1 : end;
+	view->end = end;
+}
+
+bool record_view_next(const record_view *view, const char **cursor,
+                      record_view_field *field)
+{
+	const char *p = *cursor, *end = view->end;
+
+	if (p >= end)
+		return false;
+	field->key = p;
+	while (*p != '=')
+		p++;
+	field->key_length = (size_t)(p - field->key);
+	field->raw = ++p;
+	if (*p == '"') {
+		for (p++; *p != '"'; p++)
+			if (*p == '\\')
+				p++;            /* \x: its digits are no quote */
+		p++;
+	} else {
+		while (p < end && *p != ' ')
+			p++;
+	}
+	field->raw_length = (size_t)(p - field->raw);
+	*cursor = p < end ? p + 1 : end;
+	return true;
+}
+
+bool record_view_find(const record_view *view, const char *key,
+                      record_view_field *field)
+{
+	const char *cursor = view->fields;
+	size_t length = strlen(key);
+
+	while (record_view_next(view, &cursor, field))
+		if (field->key_length == length
+		    && memcmp(field->key, key, length) == 0)
+			return true;
+	return false;
+}
+
+size_t record_view_value(const record_view_field *field, char *out,
+                         size_t capacity)
+{
+	const unsigned char *p = (const unsigned char *)field->raw;
+	const unsigned char *end = p + field->raw_length;
+	size_t length = 0;
+
+	if (*p != '"') {
+		length = field->raw_length < capacity ? field->raw_length
+		                                      : capacity - 1;
+		memcpy(out, p, length);
+		out[length] = '\0';
+		return field->raw_length;
+	}
+	for (p++, end--; p < end; length++) {
+		unsigned char c = *p++;
+
+		if (c == '\\') {
+			switch (c = *p++) {
+			case 'n': c = '\n'; break;
+			case 't': c = '\t'; break;
+			case 'r': c = '\r'; break;
+			case 'x':
+				c = (unsigned char)(hex_value(p[0]) << 4 | hex_value(p[1]));
+				p += 2;
+				break;
+			default: break;     /* \" and \\ */
+			}
+		}
+		if (length + 1 < capacity)
+			out[length] = (char)c;
+	}
+	out[length < capacity ? length : capacity - 1] = '\0';
+	return length;
+}
+
+bool record_view_int(const record_view_field *field, int64_t *out)
+{
+	/* A quoted value is never an integer: one would be written bare. */
+	if (field->raw[0] == '"')
+		return false;
+	return parse_int(field->raw, field->raw_length, out);
 }

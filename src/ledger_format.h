@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define LEDGER_HASH_SIZE 32
 /* No line (newline included) may be longer than this: the reader refuses
@@ -89,6 +90,13 @@ int record_parse(const char *line, size_t length, record *out);
  * false, rec->error says why. */
 bool record_parse_prefix(const char *line, size_t length, record *out);
 
+/* Checks one line exactly as record_parse does (same verdict, same
+ * error) without recording the fields: on success sets out->seq, out->hash
+ * and out->body_length, leaves out->type "" and out->field_count 0.  For
+ * readers that only need the syntax checked and look at a few fields
+ * through a record_view. */
+int record_check(const char *line, size_t length, record *out);
+
 /* Value of the first field named key, or NULL. */
 const char *record_get(const record *rec, const char *key);
 /* Iterates over repeated keys: returns the value of the first field named
@@ -100,6 +108,59 @@ const char *record_next(const record *rec, const char *key, size_t *index);
  * the way record_add_int writes it).  Returns false when it is missing or
  * not such an integer. */
 bool record_get_int(const record *rec, const char *key, int64_t *out);
+
+/* ---- Viewing a checked line ------------------------------------------
+ * A look into a line that record_check or record_parse accepted, without
+ * copying it: the sequence number and type at once, fields on demand.
+ * Only valid lines may be viewed (nothing is checked again); a view points
+ * into the line and lives as long as it does. */
+typedef struct record_view {
+	uint64_t seq;
+	const char *type;       /* type_length bytes, not NUL-terminated */
+	size_t type_length;
+	const char *fields;     /* the first key, or end when there is none */
+	const char *end;        /* end of the body (where " h=" starts) */
+} record_view;
+
+/* A field as written: raw is the value's spelling (bare, or quoted with
+ * its quotes and escapes). */
+typedef struct record_view_field {
+	const char *key;
+	size_t key_length;
+	const char *raw;
+	size_t raw_length;
+} record_view_field;
+
+/* Views a valid line given its body_length (the line up to " h="). */
+void record_view_init(record_view *view, const char *line,
+                      size_t body_length);
+/* Whether the line's type is `type` (inline: verify asks a million
+ * times). */
+static inline bool record_view_is(const record_view *view, const char *type)
+{
+	size_t length = strlen(type);
+
+	return view->type_length == length
+	    && memcmp(view->type, type, length) == 0;
+}
+/* Steps through the fields in line order: start with *cursor =
+ * view->fields; false when none is left. */
+bool record_view_next(const record_view *view, const char **cursor,
+                      record_view_field *field);
+/* The first field named key; false when there is none. */
+bool record_view_find(const record_view *view, const char *key,
+                      record_view_field *field);
+/* Decodes the value: writes at most capacity - 1 of its bytes and a NUL
+ * to out (capacity >= 1) and returns its whole decoded length. */
+size_t record_view_value(const record_view_field *field, char *out,
+                         size_t capacity);
+/* The value as an integer, with the rules of record_get_int. */
+bool record_view_int(const record_view_field *field, int64_t *out);
+
+/* Reads the 64 lowercase hex digits at hex (an h= field) into hash.
+ * Returns false, hash unchanged, when the 64 bytes are anything else. */
+bool ledger_hash_parse(const char *restrict hex,
+                       unsigned char *restrict hash);
 
 /* Lowercase hex of a hash into out (2 * LEDGER_HASH_SIZE + 1 bytes). */
 void ledger_hash_hex(const unsigned char hash[LEDGER_HASH_SIZE],

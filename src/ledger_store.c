@@ -13,13 +13,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include <openssl/evp.h>
 
 #include "util/diag.h"
 #include "util/xalloc.h"
 
-/* Reading starts with this much buffer; it grows only for longer lines. */
-#define READ_BUFFER (1024 * 1024)
+/* Scans read blocks of this size; one grows only for a longer line. */
+#define SCAN_BLOCK (1024 * 1024)
 
 struct ledger {
 	char *path;
@@ -39,6 +41,9 @@ struct ledger {
 	EVP_MD *sha256;
 	EVP_MD_CTX *md;
 	record rec;             /* the line being scanned or checked */
+	size_t scan_block;      /* see ledger_scan_tune */
+	int scan_threads;
+	bool scan_cpu_sha;
 
 	/* The batch being built. */
 	bool in_batch, have_begin, have_commit, too_long;
@@ -229,6 +234,9 @@ int ledger_open(const char *path, ledger_mode mode, ledger **out)
 	l->path = xstrdup(path);
 	l->fd = fd;
 	l->mode = mode;
+	l->scan_block = SCAN_BLOCK;
+	l->scan_threads = 2;
+	l->scan_cpu_sha = true;
 	l->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	l->md = EVP_MD_CTX_new();
 	if (l->sha256 == NULL || l->md == NULL) {
@@ -261,16 +269,670 @@ const char *ledger_path(const ledger *l)
 	return l->path;
 }
 
-/* SHA-256(previous hash || body). */
+/* ---- Chain hashes -------------------------------------------------------
+ * SHA-256(previous hash || body).  A scan checks a million of them, each
+ * against the hash written on its line, so it hashes many lines at once
+ * (chain_job): where the CPU has the SHA extensions, two lines side by
+ * side, which gets half as much again out of its SHA unit as one line
+ * after the other (where each round waits for the one before); elsewhere
+ * one by one with OpenSSL. */
+
+typedef struct chain_job {
+	const unsigned char *prev;      /* LEDGER_HASH_SIZE bytes */
+	const char *body;
+	size_t length;
+	unsigned char hash[LEDGER_HASH_SIZE];   /* the result */
+} chain_job;
+
+/* SHA-256(prev || body) with OpenSSL. */
+static void sha256_chain(EVP_MD_CTX *md, const EVP_MD *sha256,
+                         const unsigned char prev[LEDGER_HASH_SIZE],
+                         const char *body, size_t length,
+                         unsigned char out[LEDGER_HASH_SIZE])
+{
+	if (EVP_DigestInit_ex(md, sha256, NULL) != 1
+	    || EVP_DigestUpdate(md, prev, LEDGER_HASH_SIZE) != 1
+	    || EVP_DigestUpdate(md, body, length) != 1
+	    || EVP_DigestFinal_ex(md, out, NULL) != 1)
+		misuse("SHA-256 failed");
+}
+
 static void chain_hash(ledger *l, const unsigned char prev[LEDGER_HASH_SIZE],
                        const char *body, size_t length,
                        unsigned char out[LEDGER_HASH_SIZE])
 {
-	if (EVP_DigestInit_ex(l->md, l->sha256, NULL) != 1
-	    || EVP_DigestUpdate(l->md, prev, LEDGER_HASH_SIZE) != 1
-	    || EVP_DigestUpdate(l->md, body, length) != 1
-	    || EVP_DigestFinal_ex(l->md, out, NULL) != 1)
-		misuse("SHA-256 failed");
+	sha256_chain(l->md, l->sha256, prev, body, length, out);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_SHA_NI 1
+#include <cpuid.h>
+#include <immintrin.h>
+
+#define SHA_NI __attribute__((target("sha,sse4.1,ssse3")))
+
+static bool cpu_has_sha(void)
+{
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d)
+	    || !(c & bit_SSSE3) || !(c & bit_SSE4_1))
+		return false;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
+}
+
+/* The message SHA-256 reads for a job, 64 bytes at a time: a first block
+ * of the previous hash and the body's first 32 bytes, the body's whole
+ * blocks in place, then the rest of it padded (one block or two). */
+typedef struct sha_message {
+	const unsigned char *at[3];     /* the next block of each part */
+	size_t blocks[3];               /* blocks left in each part */
+	int part, parts;
+	unsigned char head[64];
+	unsigned char tail[128];
+} sha_message;
+
+static void message_start(sha_message *m, const chain_job *job)
+{
+	const unsigned char *body = (const unsigned char *)job->body;
+	size_t length = job->length, rest, whole, have, padded;
+	uint64_t bits = (uint64_t)(LEDGER_HASH_SIZE + length) * 8;
+
+	m->part = m->parts = 0;
+	if (length >= 64 - LEDGER_HASH_SIZE) {
+		memcpy(m->head, job->prev, LEDGER_HASH_SIZE);
+		memcpy(m->head + LEDGER_HASH_SIZE, body, 64 - LEDGER_HASH_SIZE);
+		m->at[m->parts] = m->head;
+		m->blocks[m->parts++] = 1;
+		body += 64 - LEDGER_HASH_SIZE;
+		rest = length - (64 - LEDGER_HASH_SIZE);
+		if ((whole = rest / 64) > 0) {
+			m->at[m->parts] = body;
+			m->blocks[m->parts++] = whole;
+		}
+		have = rest - 64 * whole;
+		memcpy(m->tail, body + 64 * whole, have);
+	} else {
+		memcpy(m->tail, job->prev, LEDGER_HASH_SIZE);
+		memcpy(m->tail + LEDGER_HASH_SIZE, body, length);
+		have = LEDGER_HASH_SIZE + length;
+	}
+	/* 0x80, zeros, and the length in bits, big-endian, to end a block. */
+	padded = have + 9 <= 64 ? 64 : 128;
+	m->tail[have] = 0x80;
+	memset(m->tail + have + 1, 0, padded - have - 9);
+	for (int i = 0; i < 8; i++)
+		m->tail[padded - 1 - i] = (unsigned char)(bits >> (8 * i));
+	m->at[m->parts] = m->tail;
+	m->blocks[m->parts++] = padded / 64;
+}
+
+/* The next block, or NULL after the last. */
+static const unsigned char *message_next(sha_message *m)
+{
+	const unsigned char *block;
+
+	while (m->part < m->parts && m->blocks[m->part] == 0)
+		m->part++;
+	if (m->part == m->parts)
+		return NULL;
+	block = m->at[m->part];
+	m->at[m->part] += 64;
+	m->blocks[m->part]--;
+	return block;
+}
+
+static const uint32_t sha256_k[64] __attribute__((aligned(16))) = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
+	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+	0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+	0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+	0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+	0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static const uint32_t sha256_iv[8] __attribute__((aligned(16))) = {
+	0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+	0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+};
+
+/* The state as the SHA instructions want it: words A B E F in one
+ * register, C D G H in the other. */
+typedef struct sha_state {
+	__m128i abef, cdgh;
+} sha_state;
+
+/* Big-endian 32-bit words: the byte order of messages and digests. */
+SHA_NI static inline __m128i byte_swap(__m128i x)
+{
+	return _mm_shuffle_epi8(x, _mm_set_epi64x(0x0c0d0e0f08090a0bLL,
+	                                          0x0405060700010203LL));
+}
+
+SHA_NI static inline sha_state state_initial(void)
+{
+	__m128i dcba = _mm_load_si128((const __m128i *)&sha256_iv[0]);
+	__m128i hgfe = _mm_load_si128((const __m128i *)&sha256_iv[4]);
+	__m128i cdab = _mm_shuffle_epi32(dcba, 0xb1);
+	__m128i efgh = _mm_shuffle_epi32(hgfe, 0x1b);
+	sha_state s;
+
+	s.abef = _mm_alignr_epi8(cdab, efgh, 8);
+	s.cdgh = _mm_blend_epi16(efgh, cdab, 0xf0);
+	return s;
+}
+
+SHA_NI static inline void state_digest(sha_state s,
+                                       unsigned char out[LEDGER_HASH_SIZE])
+{
+	__m128i feba = _mm_shuffle_epi32(s.abef, 0x1b);
+	__m128i dchg = _mm_shuffle_epi32(s.cdgh, 0xb1);
+
+	_mm_storeu_si128((__m128i *)out,
+	                 byte_swap(_mm_blend_epi16(feba, dchg, 0xf0)));
+	_mm_storeu_si128((__m128i *)(out + 16),
+	                 byte_swap(_mm_alignr_epi8(dchg, feba, 8)));
+}
+
+/* Words 4i..4i+3 of the message schedule from the four before. */
+SHA_NI static inline __m128i schedule(__m128i w4, __m128i w3, __m128i w2,
+                                      __m128i w1)
+{
+	return _mm_sha256msg2_epu32(
+		_mm_add_epi32(_mm_sha256msg1_epu32(w4, w3),
+		              _mm_alignr_epi8(w1, w2, 4)), w1);
+}
+
+/* One block into one state. */
+SHA_NI static inline void compress1(sha_state *s, const unsigned char *p)
+{
+	__m128i x0 = s->abef, x1 = s->cdgh, w[4];
+
+#pragma GCC unroll 16
+	for (int i = 0; i < 16; i++) {
+		__m128i k = _mm_load_si128((const __m128i *)&sha256_k[4 * i]), m;
+
+		if (i < 4)
+			w[i] = byte_swap(_mm_loadu_si128((const __m128i *)(p + 16 * i)));
+		else
+			w[i & 3] = schedule(w[i & 3], w[(i + 1) & 3], w[(i + 2) & 3],
+			                    w[(i + 3) & 3]);
+		m = _mm_add_epi32(w[i & 3], k);
+		x1 = _mm_sha256rnds2_epu32(x1, x0, m);
+		x0 = _mm_sha256rnds2_epu32(x0, x1, _mm_shuffle_epi32(m, 0x0e));
+	}
+	s->abef = _mm_add_epi32(s->abef, x0);
+	s->cdgh = _mm_add_epi32(s->cdgh, x1);
+}
+
+/* One block each into two states, the rounds interleaved. */
+SHA_NI static inline void compress2(sha_state *s, const unsigned char *p,
+                                    sha_state *t, const unsigned char *q)
+{
+	__m128i x0 = s->abef, x1 = s->cdgh, y0 = t->abef, y1 = t->cdgh;
+	__m128i v[4], w[4];
+
+#pragma GCC unroll 16
+	for (int i = 0; i < 16; i++) {
+		__m128i k = _mm_load_si128((const __m128i *)&sha256_k[4 * i]), m, n;
+
+		if (i < 4) {
+			v[i] = byte_swap(_mm_loadu_si128((const __m128i *)(p + 16 * i)));
+			w[i] = byte_swap(_mm_loadu_si128((const __m128i *)(q + 16 * i)));
+		} else {
+			v[i & 3] = schedule(v[i & 3], v[(i + 1) & 3], v[(i + 2) & 3],
+			                    v[(i + 3) & 3]);
+			w[i & 3] = schedule(w[i & 3], w[(i + 1) & 3], w[(i + 2) & 3],
+			                    w[(i + 3) & 3]);
+		}
+		m = _mm_add_epi32(v[i & 3], k);
+		n = _mm_add_epi32(w[i & 3], k);
+		x1 = _mm_sha256rnds2_epu32(x1, x0, m);
+		y1 = _mm_sha256rnds2_epu32(y1, y0, n);
+		x0 = _mm_sha256rnds2_epu32(x0, x1, _mm_shuffle_epi32(m, 0x0e));
+		y0 = _mm_sha256rnds2_epu32(y0, y1, _mm_shuffle_epi32(n, 0x0e));
+	}
+	s->abef = _mm_add_epi32(s->abef, x0);
+	s->cdgh = _mm_add_epi32(s->cdgh, x1);
+	t->abef = _mm_add_epi32(t->abef, y0);
+	t->cdgh = _mm_add_epi32(t->cdgh, y1);
+}
+
+/* A job on one of the two lanes. */
+typedef struct lane {
+	chain_job *job;                 /* NULL: idle */
+	sha_state state;
+	sha_message message;
+	const unsigned char *block;     /* the next one to compress */
+} lane;
+
+SHA_NI static void lane_take(lane *ln, chain_job *job)
+{
+	ln->job = job;
+	if (job == NULL)
+		return;
+	ln->state = state_initial();
+	message_start(&ln->message, job);
+	ln->block = message_next(&ln->message);
+}
+
+/* After a block: on to the next, or the job is done and the lane takes
+ * the next one. */
+SHA_NI static void lane_step(lane *ln, chain_job **next, chain_job *end)
+{
+	if ((ln->block = message_next(&ln->message)) != NULL)
+		return;
+	state_digest(ln->state, ln->job->hash);
+	lane_take(ln, *next < end ? (*next)++ : NULL);
+}
+
+SHA_NI static void hash_jobs_ni(chain_job *jobs, size_t count)
+{
+	chain_job *next = jobs, *end = jobs + count;
+	lane a, b;
+
+	lane_take(&a, next < end ? next++ : NULL);
+	lane_take(&b, next < end ? next++ : NULL);
+	while (a.job != NULL || b.job != NULL) {
+		if (a.job != NULL && b.job != NULL) {
+			compress2(&a.state, a.block, &b.state, b.block);
+			lane_step(&a, &next, end);
+			lane_step(&b, &next, end);
+		} else if (a.job != NULL) {
+			compress1(&a.state, a.block);
+			lane_step(&a, &next, end);
+		} else {
+			compress1(&b.state, b.block);
+			lane_step(&b, &next, end);
+		}
+	}
+}
+#else
+static bool cpu_has_sha(void)
+{
+	return false;
+}
+#endif
+
+/* Hashes count jobs: with the SHA instructions when use_cpu, else with
+ * OpenSSL through md. */
+static void hash_jobs(bool use_cpu, EVP_MD_CTX *md, const EVP_MD *sha256,
+                      chain_job *jobs, size_t count)
+{
+#ifdef HAVE_SHA_NI
+	if (use_cpu) {
+		hash_jobs_ni(jobs, count);
+		return;
+	}
+#else
+	(void)use_cpu;
+#endif
+	for (size_t i = 0; i < count; i++)
+		sha256_chain(md, sha256, jobs[i].prev, jobs[i].body,
+		             jobs[i].length, jobs[i].hash);
+}
+
+/* ---- Reading ------------------------------------------------------------
+ * The file is read in blocks of whole lines.  Checking a line's syntax and
+ * hash needs nothing from the lines before it but the hash written on the
+ * one just before, so blocks are checked by two threads at once (the
+ * caller's and a helper), each noting the first line of the block that
+ * fails.  The caller's thread then walks the blocks in file order for what
+ * does need the order: sequence numbers, batch framing, the head, the
+ * callback, and the first failure, which it reports just as reading one
+ * line after another would: of two failures the one on the earlier line,
+ * and on one line syntax first, then the sequence number, the hash, the
+ * framing, the callback. */
+
+/* " h=" and the 64 hex digits that end every line. */
+#define HASH_FIELD (3 + 2 * LEDGER_HASH_SIZE)
+/* Blocks in flight (read, not yet walked), and the most memory they may
+ * take unless one line alone needs more. */
+#define SCAN_SLOTS 8
+#define SCAN_AHEAD (16 * 1024 * 1024)
+
+typedef enum {
+	BLOCK_LINES,            /* whole lines, each with its newline */
+	BLOCK_FRAGMENT,         /* the bytes after the last newline */
+	BLOCK_END,              /* nothing more */
+	BLOCK_TOO_LONG,         /* a line longer than LEDGER_LINE_MAX */
+	BLOCK_READ_ERROR
+} block_kind;
+
+typedef struct scan_block {
+	char *data;
+	size_t capacity, length;
+	uint64_t offset;        /* in the file, of data[0] */
+	block_kind kind;
+	int read_error;         /* errno, for BLOCK_READ_ERROR */
+	unsigned char prev[LEDGER_HASH_SIZE];   /* written on the line before */
+	bool checked;           /* under the lock while a helper runs */
+	/* Found by the check: where the lines end (the offsets of their
+	 * newlines, as far as the check went) and the first line that fails
+	 * it, if any. */
+	uint32_t *ends;
+	size_t lines, ends_capacity;
+	size_t bad_line;        /* its index in the block, SIZE_MAX: none */
+	bool bad_syntax;        /* malformed (why in error), else a wrong hash */
+	char error[sizeof ((record *)0)->error];
+} scan_block;
+
+/* Lines hashed at once by a check. */
+#define CHECK_BATCH 32
+
+/* What one checking thread needs of its own. */
+typedef struct checker {
+	EVP_MD_CTX *md;
+	record rec;
+	chain_job jobs[CHECK_BATCH];
+	unsigned char written[CHECK_BATCH][LEDGER_HASH_SIZE];
+	unsigned char prev[LEDGER_HASH_SIZE];
+} checker;
+
+typedef struct reader {
+	ledger *l;
+	bool syntax;            /* check the syntax too (no record_parse later) */
+	bool cpu_sha;           /* hash with the CPU's SHA instructions */
+	size_t block_bytes;
+	scan_block blocks[SCAN_SLOTS];          /* block n is blocks[n % SLOTS] */
+	uint64_t read, claimed, walked;         /* blocks so far */
+	size_t ahead;           /* bytes of the blocks in flight */
+	bool at_end;            /* the last block has been read */
+	uint64_t offset;        /* where the next block starts */
+	uint64_t size;          /* of the file, once at_end */
+	unsigned char carry[LEDGER_HASH_SIZE];  /* on the last line read */
+	checker own;
+
+	bool threaded, stop;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t work, done;
+	checker helper;
+} reader;
+
+static void reader_lock(reader *r)
+{
+	if (r->threaded)
+		pthread_mutex_lock(&r->lock);
+}
+
+static void reader_unlock(reader *r)
+{
+	if (r->threaded)
+		pthread_mutex_unlock(&r->lock);
+}
+
+/* The hash at the end of a line, if it is there. */
+static bool written_hash(const char *line, size_t length,
+                         unsigned char hash[LEDGER_HASH_SIZE])
+{
+	return length >= HASH_FIELD
+	    && memcmp(line + length - HASH_FIELD, " h=", 3) == 0
+	    && ledger_hash_parse(line + length - 2 * LEDGER_HASH_SIZE, hash);
+}
+
+/* Notes line index of b as the first to fail the check. */
+static void check_failed(scan_block *b, size_t index, const char *error)
+{
+	b->bad_line = index;
+	b->bad_syntax = error != NULL;
+	if (error != NULL)
+		memcpy(b->error, error, sizeof b->error);
+}
+
+/* Finds the first line of b whose syntax (when r->syntax) or hash is
+ * wrong.  Runs on either thread: it reads the block and writes only the
+ * verdict.  Gathers up to CHECK_BATCH lines, hashes them together, and
+ * so on. */
+static void check_block(const reader *r, checker *ck, scan_block *b)
+{
+	const char *p = b->data, *end = b->data + b->length;
+	size_t index = 0;
+
+	b->bad_line = SIZE_MAX;
+	b->lines = 0;
+	if (b->kind != BLOCK_LINES)
+		return;
+	/* Every line the check passes is longer than its hash field. */
+	b->ends = xgrow(b->ends, &b->ends_capacity, b->length / HASH_FIELD + 1,
+	                sizeof *b->ends);
+	memcpy(ck->prev, b->prev, LEDGER_HASH_SIZE);
+	while (p < end) {
+		size_t first = index, count = 0;
+		bool failed = false;
+
+		for (; count < CHECK_BATCH && p < end; count++, index++) {
+			const char *newline = memchr(p, '\n', (size_t)(end - p));
+			size_t length = (size_t)(newline - p);
+			chain_job *job = &ck->jobs[count];
+
+			b->ends[b->lines++] = (uint32_t)(newline - b->data);
+			if (r->syntax) {
+				if (record_check(p, length, &ck->rec) != 0) {
+					check_failed(b, index, ck->rec.error);
+					failed = true;
+					break;
+				}
+				memcpy(ck->written[count], ck->rec.hash, LEDGER_HASH_SIZE);
+			} else if (!written_hash(p, length, ck->written[count])) {
+				/* No hash: malformed, as the walk will say. */
+				check_failed(b, index, NULL);
+				failed = true;
+				break;
+			}
+			job->prev = count == 0 ? ck->prev : ck->written[count - 1];
+			job->body = p;
+			job->length = length - HASH_FIELD;
+			p = newline + 1;
+		}
+		/* A wrong hash on an earlier line comes first. */
+		hash_jobs(r->cpu_sha, ck->md, r->l->sha256, ck->jobs, count);
+		for (size_t i = 0; i < count; i++)
+			if (memcmp(ck->jobs[i].hash, ck->written[i],
+			           LEDGER_HASH_SIZE) != 0) {
+				check_failed(b, first + i, NULL);
+				return;
+			}
+		if (failed)
+			return;
+		memcpy(ck->prev, ck->written[count - 1], LEDGER_HASH_SIZE);
+	}
+	if (b->capacity > r->block_bytes)       /* a long line: let it go */
+		record_free(&ck->rec);
+}
+
+/* Reads the next block into b: whole lines from r->offset, as many as fit
+ * (growing b for a line longer than it, up to LEDGER_LINE_MAX). */
+static void read_block(reader *r, scan_block *b)
+{
+	size_t filled = 0;
+	bool eof = false;
+
+	b->offset = r->offset;
+	b->length = 0;
+	b->checked = false;
+	memcpy(b->prev, r->carry, LEDGER_HASH_SIZE);
+	if (b->capacity < r->block_bytes) {
+		free(b->data);
+		b->data = xmalloc(r->block_bytes);
+		b->capacity = r->block_bytes;
+	}
+	for (;;) {
+		const char *newline;
+
+		while (filled < b->capacity && !eof) {
+			ssize_t got = pread(r->l->fd, b->data + filled,
+			                    b->capacity - filled,
+			                    (off_t)(b->offset + filled));
+
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0) {
+				b->kind = BLOCK_READ_ERROR;
+				b->read_error = errno;
+				return;
+			}
+			eof = got == 0;
+			filled += (size_t)got;
+		}
+		if ((newline = memrchr(b->data, '\n', filled)) != NULL) {
+			b->kind = BLOCK_LINES;
+			b->length = (size_t)(newline - b->data) + 1;
+			r->offset += b->length;
+			/* A last line without a hash fails before the next
+			 * block matters. */
+			if (!written_hash(b->data, b->length - 1, r->carry))
+				memset(r->carry, 0, LEDGER_HASH_SIZE);
+			return;
+		}
+		if (eof) {
+			b->kind = filled > 0 ? BLOCK_FRAGMENT : BLOCK_END;
+			b->length = filled;
+			r->size = r->offset + filled;
+			return;
+		}
+		if (b->capacity >= LEDGER_LINE_MAX) {
+			b->kind = BLOCK_TOO_LONG;
+			return;
+		}
+		b->capacity = b->capacity < LEDGER_LINE_MAX / 2
+		            ? 2 * b->capacity : LEDGER_LINE_MAX;
+		b->data = xrealloc(b->data, b->capacity);
+	}
+}
+
+static void *helper_main(void *arg)
+{
+	reader *r = arg;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		scan_block *b;
+
+		while (!r->stop && r->claimed == r->read)
+			pthread_cond_wait(&r->work, &r->lock);
+		if (r->stop)
+			break;
+		b = &r->blocks[r->claimed++ % SCAN_SLOTS];
+		pthread_mutex_unlock(&r->lock);
+		check_block(r, &r->helper, b);
+		pthread_mutex_lock(&r->lock);
+		b->checked = true;
+		pthread_cond_signal(&r->done);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+static void reader_start(reader *r, ledger *l, bool syntax)
+{
+	struct stat st;
+
+	memset(r, 0, sizeof *r);
+	r->l = l;
+	r->syntax = syntax;
+	r->cpu_sha = l->scan_cpu_sha && cpu_has_sha();
+	r->block_bytes = l->scan_block;
+	r->own.md = l->md;
+	if (l->scan_threads < 2 || fstat(l->fd, &st) != 0
+	    || (uint64_t)st.st_size <= r->block_bytes)
+		return;
+	if ((r->helper.md = EVP_MD_CTX_new()) == NULL)
+		return;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->work, NULL);
+	pthread_cond_init(&r->done, NULL);
+	r->threaded = pthread_create(&r->thread, NULL, helper_main, r) == 0;
+	if (!r->threaded) {         /* then the caller's thread does it all */
+		pthread_mutex_destroy(&r->lock);
+		pthread_cond_destroy(&r->work);
+		pthread_cond_destroy(&r->done);
+	}
+}
+
+static void reader_stop(reader *r)
+{
+	if (r->threaded) {
+		pthread_mutex_lock(&r->lock);
+		r->stop = true;
+		pthread_cond_signal(&r->work);
+		pthread_mutex_unlock(&r->lock);
+		pthread_join(r->thread, NULL);
+		pthread_mutex_destroy(&r->lock);
+		pthread_cond_destroy(&r->work);
+		pthread_cond_destroy(&r->done);
+	}
+	EVP_MD_CTX_free(r->helper.md);
+	record_free(&r->helper.rec);
+	record_free(&r->own.rec);
+	for (size_t i = 0; i < SCAN_SLOTS; i++) {
+		free(r->blocks[i].data);
+		free(r->blocks[i].ends);
+	}
+}
+
+/* Reads ahead into the free slots; the helper may start on them. */
+static void refill(reader *r)
+{
+	while (!r->at_end && r->read - r->walked < SCAN_SLOTS
+	       && (r->read == r->walked || r->ahead < SCAN_AHEAD)) {
+		scan_block *b = &r->blocks[r->read % SCAN_SLOTS];
+
+		read_block(r, b);
+		r->ahead += b->capacity;
+		r->at_end = b->kind != BLOCK_LINES;
+		reader_lock(r);
+		r->read++;
+		if (r->threaded)
+			pthread_cond_signal(&r->work);
+		reader_unlock(r);
+	}
+}
+
+/* The next block in file order, checked: checks blocks itself (the oldest
+ * first) rather than wait for the helper. */
+static scan_block *next_block(reader *r)
+{
+	scan_block *b = &r->blocks[r->walked % SCAN_SLOTS];
+
+	refill(r);
+	reader_lock(r);
+	while (!b->checked) {
+		if (r->claimed < r->read) {
+			scan_block *c = &r->blocks[r->claimed++ % SCAN_SLOTS];
+
+			reader_unlock(r);
+			check_block(r, &r->own, c);
+			reader_lock(r);
+			c->checked = true;
+		} else
+			pthread_cond_wait(&r->done, &r->lock);
+	}
+	reader_unlock(r);
+	return b;
+}
+
+/* After the walk: the slot is free again (and small again, if a long line
+ * made it grow). */
+static void block_done(reader *r, scan_block *b)
+{
+	r->ahead -= b->capacity;
+	if (b->capacity > r->block_bytes) {
+		free(b->data);
+		free(b->ends);
+		b->data = NULL;
+		b->ends = NULL;
+		b->capacity = b->ends_capacity = 0;
+	}
+	reader_lock(r);
+	b->checked = false;
+	r->walked++;
+	reader_unlock(r);
 }
 
 /* ---- Scanning ---------------------------------------------------------- */
@@ -278,13 +940,15 @@ static void chain_hash(ledger *l, const unsigned char prev[LEDGER_HASH_SIZE],
 typedef struct scan_state {
 	ledger *l;
 	ledger_record_fn fn;
+	ledger_view_fn view_fn;
 	void *ctx;
 	long line;
 	uint64_t next_seq;
-	unsigned char prev[LEDGER_HASH_SIZE];
 	bool in_batch;
 	char *batch;            /* id of the open batch */
 	size_t batch_length, batch_capacity;
+	char *id;               /* a view's batch= value, decoded */
+	size_t id_capacity;
 	uint64_t records;
 	uint64_t committed, batches;
 	ledger_head head;
@@ -320,60 +984,142 @@ static const char *shown(const char *id, size_t length, char out[72])
 	return out;
 }
 
-static int check_framing(scan_state *st, const record *rec)
+/* What batch framing needs of a line. */
+typedef struct frame {
+	enum { FRAME_BEGIN, FRAME_COMMIT, FRAME_OTHER } kind;
+	const char *type;       /* type_length bytes */
+	size_t type_length;
+	const char *id;         /* the first batch= value (begin, commit) */
+	size_t id_length;
+	bool count_valid;       /* records= is an integer (commit) */
+	int64_t count;
+} frame;
+
+static void frame_record(const record *rec, frame *f)
 {
 	size_t index = 0;
-	const char *id = record_next(rec, "batch", &index);
-	size_t id_length = id != NULL ? rec->fields[index - 1].value_length : 0;
-	char a[72], b[72];
-	int64_t count;
 
-	if (strcmp(rec->type, "begin") == 0) {
-		if (id == NULL)
+	memset(f, 0, sizeof *f);
+	f->type = rec->type;
+	f->type_length = strlen(rec->type);
+	if (strcmp(rec->type, "begin") == 0)
+		f->kind = FRAME_BEGIN;
+	else if (strcmp(rec->type, "commit") == 0)
+		f->kind = FRAME_COMMIT;
+	else {
+		f->kind = FRAME_OTHER;
+		return;
+	}
+	if ((f->id = record_next(rec, "batch", &index)) != NULL)
+		f->id_length = rec->fields[index - 1].value_length;
+	if (f->kind == FRAME_COMMIT)
+		f->count_valid = record_get_int(rec, "records", &f->count);
+}
+
+static void frame_view(scan_state *st, const record_view *view, frame *f)
+{
+	record_view_field field;
+
+	memset(f, 0, sizeof *f);
+	f->type = view->type;
+	f->type_length = view->type_length;
+	if (record_view_is(view, "begin"))
+		f->kind = FRAME_BEGIN;
+	else if (record_view_is(view, "commit"))
+		f->kind = FRAME_COMMIT;
+	else {
+		f->kind = FRAME_OTHER;
+		return;
+	}
+	if (record_view_find(view, "batch", &field)) {
+		st->id = xgrow(st->id, &st->id_capacity, field.raw_length + 1, 1);
+		f->id_length = record_view_value(&field, st->id, st->id_capacity);
+		f->id = st->id;
+	}
+	if (f->kind == FRAME_COMMIT && record_view_find(view, "records", &field))
+		f->count_valid = record_view_int(&field, &f->count);
+}
+
+static int check_framing(scan_state *st, const frame *f)
+{
+	char a[72], b[72];
+
+	if (f->kind == FRAME_BEGIN) {
+		if (f->id == NULL)
 			return integrity(st, "begin record without a batch= field");
 		if (st->in_batch)
 			return integrity(st, "begin of batch %s inside batch %s",
-			                 shown(id, id_length, a),
+			                 shown(f->id, f->id_length, a),
 			                 shown(st->batch, st->batch_length, b));
-		st->batch = xgrow(st->batch, &st->batch_capacity, id_length + 1, 1);
-		memcpy(st->batch, id, id_length);
-		st->batch_length = id_length;
+		st->batch = xgrow(st->batch, &st->batch_capacity,
+		                  f->id_length + 1, 1);
+		memcpy(st->batch, f->id, f->id_length);
+		st->batch_length = f->id_length;
 		st->in_batch = true;
 		st->records = 0;
 		return 0;
 	}
-	if (strcmp(rec->type, "commit") != 0) {
+	if (f->kind == FRAME_OTHER) {
 		if (!st->in_batch)
-			return integrity(st, "%s record outside a batch", rec->type);
+			return integrity(st, "%.*s record outside a batch",
+			                 (int)f->type_length, f->type);
 		st->records++;
 		return 0;
 	}
-	if (id == NULL)
+	if (f->id == NULL)
 		return integrity(st, "commit record without a batch= field");
 	if (!st->in_batch)
 		return integrity(st, "commit for batch %s without begin",
-		                 shown(id, id_length, a));
-	if (id_length != st->batch_length || memcmp(id, st->batch, id_length))
+		                 shown(f->id, f->id_length, a));
+	if (f->id_length != st->batch_length
+	    || memcmp(f->id, st->batch, f->id_length) != 0)
 		return integrity(st, "commit for batch %s inside batch %s",
-		                 shown(id, id_length, a),
+		                 shown(f->id, f->id_length, a),
 		                 shown(st->batch, st->batch_length, b));
-	if (!record_get_int(rec, "records", &count) || count < 0)
+	if (!f->count_valid || f->count < 0)
 		return integrity(st, "commit of batch %s without a valid "
-		                 "records= field", shown(id, id_length, a));
-	if ((uint64_t)count != st->records)
+		                 "records= field", shown(f->id, f->id_length, a));
+	if ((uint64_t)f->count != st->records)
 		return integrity(st, "commit of batch %s counts %" PRId64
 		                 " records, the batch has %" PRIu64,
-		                 shown(id, id_length, a), count, st->records);
+		                 shown(f->id, f->id_length, a), f->count,
+		                 st->records);
 	st->in_batch = false;
 	return 0;
 }
 
-static int scan_line(scan_state *st, const char *line, size_t length,
-                     uint64_t end)
+/* After a good line: the head, the expected head, the next number.  hex is
+ * the line's hash as written. */
+static void line_done(scan_state *st, uint64_t seq, const char *hex,
+                      uint64_t end)
 {
 	ledger *l = st->l;
-	record *rec = &l->rec;
 	unsigned char hash[LEDGER_HASH_SIZE];
+	bool expected = l->expecting && seq == l->expected.seq;
+
+	if ((!st->in_batch || expected) && !ledger_hash_parse(hex, hash))
+		misuse("a checked line without its hash");
+	if (!st->in_batch) {        /* this line was a commit */
+		st->committed = end;
+		st->batches++;
+		st->head.seq = seq;
+		memcpy(st->head.hash, hash, LEDGER_HASH_SIZE);
+	}
+	if (expected) {
+		st->head_seen = true;
+		st->head_matches = memcmp(hash, l->expected.hash,
+		                          LEDGER_HASH_SIZE) == 0;
+		st->head_end = end;
+	}
+	st->next_seq++;
+}
+
+/* Line `index` of block b, for a ledger_scan callback: parsed in full. */
+static int walk_record(scan_state *st, const scan_block *b, size_t index,
+                       const char *line, size_t length, uint64_t end)
+{
+	record *rec = &st->l->rec;
+	frame f;
 	int status;
 
 	st->line++;
@@ -382,27 +1128,40 @@ static int scan_line(scan_state *st, const char *line, size_t length,
 	if (rec->seq != st->next_seq)
 		return integrity(st, "sequence %" PRIu64 " expected, found %" PRIu64,
 		                 st->next_seq, rec->seq);
-	chain_hash(l, st->prev, line, rec->body_length, hash);
-	if (memcmp(hash, rec->hash, LEDGER_HASH_SIZE) != 0)
+	if (index == b->bad_line)
 		return integrity(st, "hash does not match the chain");
-	if ((status = check_framing(st, rec)) != 0)
+	frame_record(rec, &f);
+	if ((status = check_framing(st, &f)) != 0)
 		return status;
-	if (!st->in_batch) {        /* this line was a commit */
-		st->committed = end;
-		st->batches++;
-		st->head.seq = rec->seq;
-		memcpy(st->head.hash, hash, LEDGER_HASH_SIZE);
-	}
-	if (l->expecting && rec->seq == l->expected.seq) {
-		st->head_seen = true;
-		st->head_matches = memcmp(hash, l->expected.hash,
-		                          LEDGER_HASH_SIZE) == 0;
-		st->head_end = end;
-	}
-	memcpy(st->prev, hash, LEDGER_HASH_SIZE);
-	st->next_seq++;
+	line_done(st, rec->seq, line + length - 2 * LEDGER_HASH_SIZE, end);
 	if (st->fn != NULL)
 		return st->fn(st->ctx, rec, st->line);
+	return 0;
+}
+
+/* The same for a view: the check has seen the syntax already. */
+static int walk_view(scan_state *st, const scan_block *b, size_t index,
+                     const char *line, size_t length, uint64_t end)
+{
+	record_view view;
+	frame f;
+	int status;
+
+	st->line++;
+	if (index == b->bad_line && b->bad_syntax)
+		return integrity(st, "malformed record: %s", b->error);
+	record_view_init(&view, line, length - HASH_FIELD);
+	if (view.seq != st->next_seq)
+		return integrity(st, "sequence %" PRIu64 " expected, found %" PRIu64,
+		                 st->next_seq, view.seq);
+	if (index == b->bad_line)
+		return integrity(st, "hash does not match the chain");
+	frame_view(st, &view, &f);
+	if ((status = check_framing(st, &f)) != 0)
+		return status;
+	line_done(st, view.seq, line + length - 2 * LEDGER_HASH_SIZE, end);
+	if (st->view_fn != NULL)
+		return st->view_fn(st->ctx, &view, st->line);
 	return 0;
 }
 
@@ -422,6 +1181,42 @@ static int scan_fragment(scan_state *st, const char *line, size_t length)
 	return 0;
 }
 
+static int walk_block(scan_state *st, const reader *r, const scan_block *b)
+{
+	int status;
+
+	switch (b->kind) {
+	case BLOCK_END:
+		return 0;
+	case BLOCK_FRAGMENT:
+		return scan_fragment(st, b->data, b->length);
+	case BLOCK_TOO_LONG:
+		st->line++;
+		return integrity(st, "line longer than %u bytes", LEDGER_LINE_MAX);
+	case BLOCK_READ_ERROR:
+		diag_error(st->l->path, 0, "cannot read the ledger: %s",
+		           strerror(b->read_error));
+		return LEDGER_ENV;
+	case BLOCK_LINES:
+		break;
+	}
+	for (size_t index = 0, start = 0; index < b->lines; index++) {
+		size_t length = b->ends[index] - start;
+		uint64_t line_end = b->offset + b->ends[index] + 1;
+
+		if (r->syntax)
+			status = walk_view(st, b, index, b->data + start, length,
+			                   line_end);
+		else
+			status = walk_record(st, b, index, b->data + start, length,
+			                     line_end);
+		if (status != 0)
+			return status;
+		start = b->ends[index] + 1;
+	}
+	return 0;
+}
+
 static ledger_head_status head_status(const ledger *l, const scan_state *st)
 {
 	static const unsigned char zero[LEDGER_HASH_SIZE];
@@ -436,98 +1231,64 @@ static ledger_head_status head_status(const ledger *l, const scan_state *st)
 	return st->head_matches ? LEDGER_HEAD_MATCH : LEDGER_HEAD_MISMATCH;
 }
 
-/* Reads the file with pread into buf, one line at a time.  Lines longer
- * than the buffer make it grow, up to LEDGER_LINE_MAX. */
-static int scan_file(scan_state *st, char **bufp, size_t *capacity,
-                     uint64_t *size)
-{
-	ledger *l = st->l;
-	uint64_t base = 0;              /* file offset of buf[0] */
-	size_t start = 0, searched = 0, filled = 0;
-	int status;
-
-	for (;;) {
-		char *buf = *bufp;
-		char *newline = memchr(buf + searched, '\n', filled - searched);
-		ssize_t got;
-
-		if (newline != NULL) {
-			size_t end = (size_t)(newline - buf);
-
-			status = scan_line(st, buf + start, end - start,
-			                   base + end + 1);
-			if (status != 0)
-				return status;
-			start = searched = end + 1;
-			continue;
-		}
-		searched = filled;
-		if (start > 0) {
-			memmove(buf, buf + start, filled - start);
-			base += start;
-			filled -= start;
-			searched -= start;
-			start = 0;
-		}
-		if (filled == *capacity) {
-			if (*capacity >= LEDGER_LINE_MAX) {
-				st->line++;
-				return integrity(st, "line longer than %u bytes",
-				                 LEDGER_LINE_MAX);
-			}
-			*capacity *= 2;
-			*bufp = buf = xrealloc(buf, *capacity);
-		}
-		got = pread(l->fd, buf + filled, *capacity - filled,
-		            (off_t)(base + filled));
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			diag_error(l->path, 0, "cannot read the ledger: %s",
-			           strerror(errno));
-			return LEDGER_ENV;
-		}
-		if (got == 0)
-			break;
-		filled += (size_t)got;
-	}
-	*size = base + filled;
-	if (filled > start)
-		return scan_fragment(st, *bufp + start, filled - start);
-	return 0;
-}
-
-int ledger_scan(ledger *l, ledger_record_fn fn, void *ctx)
+static int scan(ledger *l, ledger_record_fn fn, ledger_view_fn view_fn,
+                void *ctx)
 {
 	scan_state st;
-	size_t capacity = READ_BUFFER;
-	char *buf = xmalloc(capacity);
-	uint64_t size = 0;
+	reader r;
 	int status;
+	bool more;
 
 	if (l->in_batch)
 		misuse("scan while a batch is being built");
 	memset(&st, 0, sizeof st);
 	st.l = l;
 	st.fn = fn;
+	st.view_fn = view_fn;
 	st.ctx = ctx;
 	st.next_seq = 1;
 	l->scanned = false;
 	l->head_status = LEDGER_HEAD_UNCHECKED;
 	(void)posix_fadvise(l->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
-	status = scan_file(&st, &buf, &capacity, &size);
-	free(buf);
+	reader_start(&r, l, fn == NULL);
+	do {
+		scan_block *b = next_block(&r);
+
+		status = walk_block(&st, &r, b);
+		more = b->kind == BLOCK_LINES;
+		block_done(&r, b);
+	} while (status == 0 && more);
+	reader_stop(&r);
 	free(st.batch);
+	free(st.id);
 	if (status != 0)
 		return status;
 	l->scanned = true;
-	l->size = size;
+	l->size = r.size;
 	l->committed = st.committed;
 	l->batches = st.batches;
 	l->head = st.head;
 	l->head_status = head_status(l, &st);
 	return LEDGER_OK;
+}
+
+int ledger_scan(ledger *l, ledger_record_fn fn, void *ctx)
+{
+	return scan(l, fn, NULL, ctx);
+}
+
+int ledger_scan_views(ledger *l, ledger_view_fn fn, void *ctx)
+{
+	return scan(l, NULL, fn, ctx);
+}
+
+void ledger_scan_tune(ledger *l, size_t block_bytes, int threads,
+                      bool cpu_sha)
+{
+	l->scan_block = block_bytes > 0 ? block_bytes : SCAN_BLOCK;
+	l->scan_threads = threads;
+	l->scan_cpu_sha = cpu_sha;
 }
 
 static void require_scanned(const ledger *l, const char *what)

@@ -96,8 +96,31 @@ typedef int (*ledger_record_fn)(void *ctx, const record *rec,
  * (say, the last newline changed into another byte) is an integrity error.
  *
  * After a successful scan ledger_head, ledger_size and ledger_tail_bytes
- * describe the file.  A ledger can be scanned again. */
+ * describe the file.  A ledger can be scanned again.
+ *
+ * The hashes and the syntax of the lines are checked ahead of the callback,
+ * by a helper thread as well as the caller's (see ledger_scan_tune); fn is
+ * only ever called from the caller's thread, in file order, and never for a
+ * line after the first bad one. */
 int ledger_scan(ledger *l, ledger_record_fn fn, void *ctx);
+
+/* The same scan with the same checks, messages and results, for readers
+ * that look at a few fields only (verify): fn sees each line as a
+ * record_view instead of a parsed record, which saves building the field
+ * array of every line.  fn may be NULL (ledger_scan with a NULL fn is this
+ * scan). */
+typedef int (*ledger_view_fn)(void *ctx, const record_view *view,
+                              long line_number);
+int ledger_scan_views(ledger *l, ledger_view_fn fn, void *ctx);
+
+/* How scans read: blocks of about block_bytes (0: the default, 1 MiB; a
+ * block grows to hold at least one line) checked by `threads` threads (1:
+ * the caller's only; 2, the default: one helper as well, for files of
+ * more than one block), hashing with the CPU's SHA instructions when it
+ * has them and cpu_sha (the default), else with OpenSSL.  For tests and
+ * measurements: no setting changes what a scan finds or says. */
+void ledger_scan_tune(ledger *l, size_t block_bytes, int threads,
+                      bool cpu_sha);
 
 /* Write mode, after a successful scan: truncates the uncommitted tail (if
  * any) away, fsyncs, and warns "rolled back N bytes of an uncommitted

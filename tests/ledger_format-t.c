@@ -143,6 +143,93 @@ static bool prefix_exact(const char *line, size_t length, record *rec)
 	return status;
 }
 
+static int check_exact(const char *line, size_t length, record *rec)
+{
+	char *copy = malloc(length > 0 ? length : 1);
+	int status;
+
+	memcpy(copy, line, length);
+	status = record_check(copy, length, rec);
+	free(copy);
+	return status;
+}
+
+/* Does a view of a good line see what record_parse found: the seq, the
+ * type, each field in order (record_view_next), the first of each name
+ * (record_view_find), and integers as record_get_int reads them? */
+static bool view_agrees(const char *line, const record *parsed)
+{
+	char *copy = malloc(parsed->body_length + 1);
+	char value[512];
+	record_view view;
+	record_view_field field;
+	const char *cursor;
+	size_t i = 0;
+	bool same;
+
+	/* A copy of the body alone: ASan sees any read past it. */
+	memcpy(copy, line, parsed->body_length);
+	record_view_init(&view, copy, parsed->body_length);
+	cursor = view.fields;
+	same = view.seq == parsed->seq
+	    && view.type_length == strlen(parsed->type)
+	    && memcmp(view.type, parsed->type, view.type_length) == 0
+	    && record_view_is(&view, parsed->type);
+	for (; same && record_view_next(&view, &cursor, &field); i++) {
+		const record_field *f = &parsed->fields[i];
+		size_t length = record_view_value(&field, value, sizeof value);
+
+		same = i < parsed->field_count
+		    && field.key_length == strlen(f->key)
+		    && memcmp(field.key, f->key, field.key_length) == 0
+		    && length == f->value_length
+		    && (length >= sizeof value
+		        || memcmp(value, f->value, length + 1) == 0);
+	}
+	same = same && i == parsed->field_count;
+	for (i = 0; same && i < parsed->field_count; i++) {
+		const char *key = parsed->fields[i].key;
+		int64_t a = 0, b = 0;
+		bool ia, ib;
+
+		same = record_view_find(&view, key, &field);
+		record_view_value(&field, value, sizeof value);
+		same = same && strcmp(value, record_get(parsed, key)) == 0;
+		ia = record_view_int(&field, &a);
+		ib = record_get_int(parsed, key, &b);
+		same = same && ia == ib && a == b;
+	}
+	same = same && !record_view_find(&view, "absent", &field);
+	free(copy);
+	return same;
+}
+
+/* record_check must say what record_parse says (verdict, reason, seq,
+ * hash, body), and a view of a good line must see what it parsed.
+ * Returns false (with a diag) on any difference. */
+static bool check_agrees(const char *line, size_t length)
+{
+	record parsed = {0}, checked = {0};
+	int parse_status = parse_exact(line, length, &parsed);
+	int check_status = check_exact(line, length, &checked);
+	bool same = parse_status == check_status
+	         && strcmp(parsed.error, checked.error) == 0;
+
+	if (same && parse_status == 0)
+		same = checked.seq == parsed.seq
+		    && checked.body_length == parsed.body_length
+		    && memcmp(checked.hash, parsed.hash, LEDGER_HASH_SIZE) == 0
+		    && checked.field_count == 0
+		    && view_agrees(line, &parsed);
+	if (!same)
+		diag("record_check or a view disagrees with record_parse on "
+		     "\"%.*s\": \"%s\" / \"%s\"", (int)length, line,
+		     parsed.error, checked.error);
+	record_free(&parsed);
+	record_free(&checked);
+	return same;
+}
+
 /* "SEQ TEXT h=HEX" for a builder's text. */
 static char *line_of(uint64_t seq, const record_builder *rb,
                      const unsigned char hash[LEDGER_HASH_SIZE], size_t *length)
@@ -182,7 +269,7 @@ static void test_values(void)
 	record_builder rb = {0};
 	record rec = {0};
 	unsigned char zero[LEDGER_HASH_SIZE] = {0};
-	size_t spelled_ok = 0, round_ok = 0;
+	size_t spelled_ok = 0, round_ok = 0, agree = 0;
 
 	for (size_t i = 0; i < VALUE_COUNT; i++) {
 		size_t length = values[i].length != 0 ? values[i].length
@@ -213,10 +300,13 @@ static void test_values(void)
 			round_ok++;
 		else
 			diag("value %zu does not survive: %s", i, rec.error);
+		agree += check_agrees(line, line_length);
 		free(line);
 	}
 	is_int(VALUE_COUNT, spelled_ok, "every value gets its canonical spelling");
 	is_int(VALUE_COUNT, round_ok, "every value survives a round trip");
+	is_int(VALUE_COUNT, agree, "record_check accepts them and views see "
+	       "every value");
 	record_builder_free(&rb);
 	record_free(&rec);
 }
@@ -274,6 +364,7 @@ static void test_fields(void)
 	ok(record_get_int(&rec, "neg", &n) && n == -42, "negative");
 	ok(!record_get_int(&rec, "id", &n), "not an integer");
 	ok(!record_get_int(&rec, "nope", &n), "missing integer");
+	ok(check_agrees(line, length), "record_check and a view agree on it");
 	free(line);
 	record_builder_free(&rb);
 	record_free(&rec);
@@ -298,13 +389,14 @@ static void test_bad_integers(void)
 		record_add_str(&rb, "n", bad[i]);
 		line = line_of(1, &rb, zero, &length);
 		if (parse_exact(line, length, &rec) == 0
-		    && !record_get_int(&rec, "n", &n))
+		    && !record_get_int(&rec, "n", &n) && check_agrees(line, length))
 			refused++;
 		else
 			diag("integer \"%s\" accepted", bad[i]);
 		free(line);
 	}
-	is_int(sizeof bad / sizeof bad[0], refused, "non-canonical integers refused");
+	is_int(sizeof bad / sizeof bad[0], refused,
+	       "non-canonical integers refused, by views too");
 	record_builder_free(&rb);
 	record_free(&rec);
 }
@@ -312,11 +404,13 @@ static void test_bad_integers(void)
 static void test_malformed(void)
 {
 	record rec = {0};
-	size_t right = 0;
+	size_t right = 0, agree = 0;
 
 	for (size_t i = 0; i < MALFORMED_COUNT; i++) {
 		size_t length = malformed[i].length != 0 ? malformed[i].length
 		                                         : strlen(malformed[i].line);
+
+		agree += check_agrees(malformed[i].line, length);
 
 		if (parse_exact(malformed[i].line, length, &rec) == 0)
 			diag("malformed line %zu accepted", i);
@@ -327,6 +421,7 @@ static void test_malformed(void)
 			right++;
 	}
 	is_int(MALFORMED_COUNT, right, "malformed lines refused, reasons exact");
+	is_int(MALFORMED_COUNT, agree, "record_check refuses them word for word");
 	record_free(&rec);
 }
 
@@ -340,12 +435,15 @@ static void test_prefixes(void)
 	record rec = {0};
 	char *longer = malloc(length + 1);
 
-	for (size_t cut = 0; cut <= length; cut++)
+	for (size_t cut = 0; cut <= length; cut++) {
 		if (!prefix_exact(line, cut, &rec)) {
 			diag("prefix of %zu bytes refused: %s", cut, rec.error);
 			wrong++;
 		}
-	is_int(0, wrong, "every prefix of a good line is a possible prefix");
+		wrong += !check_agrees(line, cut);
+	}
+	is_int(0, wrong, "every prefix of a good line is a possible prefix "
+	       "(and record_check agrees on each)");
 	memcpy(longer, line, length);
 	wrong = 0;
 	for (int c = 0; c < 256; c++) {
@@ -391,7 +489,7 @@ static void test_mutations(void)
 	static const char alphabet[] = " =\"\\xhn0123456789abcdefAZ.-\t\n\x80"
 	                               "\xd0\xb0\xff";
 	record rec = {0};
-	size_t accepted = 0, mismatched = 0;
+	size_t accepted = 0, mismatched = 0, disagree = 0;
 	char buf[512];
 
 	for (int round = 0; round < 100000; round++) {
@@ -419,6 +517,8 @@ static void test_mutations(void)
 				length = at;                              /* cut */
 		}
 		(void)prefix_exact(buf, length, &rec);
+		if (!check_agrees(buf, length) && disagree++ >= 5)
+			break;
 		if (parse_exact(buf, length, &rec) != 0)
 			continue;
 		accepted++;
@@ -433,17 +533,88 @@ static void test_mutations(void)
 	diag("%zu of 100000 mutated lines parsed", accepted);
 	ok(accepted > 1000, "some mutations still parse");
 	is_int(0, mismatched, "every line that parses is in canonical form");
+	is_int(0, disagree, "record_check and views agree with record_parse on "
+	       "every mutation");
+	record_free(&rec);
+}
+
+static void test_hash_parse(void)
+{
+	static const char good[] = "0123456789abcdef00ff10e0"
+	                           "a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5";
+	unsigned char hash[LEDGER_HASH_SIZE], before[LEDGER_HASH_SIZE];
+	char hex[2 * LEDGER_HASH_SIZE + 1], text[2 * LEDGER_HASH_SIZE];
+	size_t wrong = 0;
+
+	ok(ledger_hash_parse(good, hash), "64 lowercase hex digits");
+	ledger_hash_hex(hash, hex);
+	is_string(good, hex, "read back as written");
+	/* Every byte value at every position: only [0-9a-f] is a digit. */
+	memset(before, 0x5a, sizeof before);
+	for (size_t at = 0; at < sizeof text; at++)
+		for (int c = 0; c < 256; c++) {
+			bool digit = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+
+			memcpy(text, good, sizeof text);
+			text[at] = (char)c;
+			memcpy(hash, before, sizeof hash);
+			if (ledger_hash_parse(text, hash) != digit
+			    || (!digit && memcmp(hash, before, sizeof hash) != 0))
+				wrong++;
+			else if (digit) {
+				ledger_hash_hex(hash, hex);
+				wrong += memcmp(hex, text, sizeof text) != 0;
+			}
+		}
+	is_int(0, wrong, "anything but a lowercase hex digit is refused, "
+	       "anywhere, leaving the hash alone");
+}
+
+static void test_view_values(void)
+{
+	static const char line[] = "9 t a=\"x\\\"y\\\\z\\n\\x00\xd0\x96\" "
+	                           "b=bare c=\"\" n=-12 q=12a "
+	                           "h=" H0;
+	record rec = {0};
+	record_view view;
+	record_view_field field;
+	char out[8];
+	int64_t n = 0;
+
+	if (parse_exact(line, sizeof line - 1, &rec) != 0)
+		bail("view line does not parse: %s", rec.error);
+	record_view_init(&view, line, rec.body_length);
+	ok(record_view_find(&view, "a", &field)
+	   && record_view_value(&field, out, sizeof out) == 9
+	   && memcmp(out, "x\"y\\z\n\0\0", 8) == 0,
+	   "a quoted value decodes, cut to the buffer, with its whole length");
+	ok(record_view_value(&field, out, 1) == 9 && out[0] == '\0',
+	   "a buffer of one byte gets the NUL only");
+	ok(record_view_find(&view, "b", &field)
+	   && record_view_value(&field, out, 3) == 4 && strcmp(out, "ba") == 0,
+	   "a bare value cut to the buffer");
+	ok(record_view_find(&view, "c", &field)
+	   && record_view_value(&field, out, sizeof out) == 0 && out[0] == '\0',
+	   "the empty value");
+	ok(record_view_find(&view, "n", &field) && record_view_int(&field, &n)
+	   && n == -12, "an integer");
+	ok(record_view_find(&view, "q", &field)
+	   && !record_view_int(&field, &n) && n == -12, "12a is no integer");
+	ok(!record_view_is(&view, "tt") && record_view_is(&view, "t")
+	   && !record_view_is(&view, ""), "record_view_is");
 	record_free(&rec);
 }
 
 int main(void)
 {
-	plan(2 + 21 + 1 + 1 + 6 + 2);
+	plan(3 + 22 + 1 + 2 + 6 + 3 + 3 + 7);
 	test_values();
 	test_fields();
 	test_bad_integers();
 	test_malformed();
 	test_prefixes();
 	test_mutations();
+	test_hash_parse();
+	test_view_values();
 	return tap_done();
 }

@@ -4,11 +4,14 @@
  * and books the batch again to the same bytes; a second writer is turned
  * away at once; a write that fails (EFBIG) leaves the file as it was. */
 #include "tap.h"
+#include "cmd.h"
+#include "ledger_codec.h"
 #include "ledger_store.h"
 #include "util/diag.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,28 +97,155 @@ static void is_message(const char *format, const char *path,
 typedef struct counts {
 	long records, begins, commits, last_line;
 	bool lines_in_order;
+	bool other_thread;      /* a callback ran off the caller's thread */
+	pthread_t caller;
 	long stop_at;
 } counts;
 
-static int count_record(void *ctx, const record *rec, long line)
+static int count_line(counts *c, const char *type, size_t type_length,
+                      long line)
 {
-	counts *c = ctx;
-
 	if (line != c->last_line + 1)
 		c->lines_in_order = false;
+	if (!pthread_equal(pthread_self(), c->caller))
+		c->other_thread = true;
 	c->last_line = line;
 	c->records++;
-	if (strcmp(rec->type, "begin") == 0)
+	if (type_length == 5 && memcmp(type, "begin", 5) == 0)
 		c->begins++;
-	else if (strcmp(rec->type, "commit") == 0)
+	else if (type_length == 6 && memcmp(type, "commit", 6) == 0)
 		c->commits++;
 	return c->stop_at == line ? 77 : 0;
+}
+
+static int count_record(void *ctx, const record *rec, long line)
+{
+	return count_line(ctx, rec->type, strlen(rec->type), line);
+}
+
+static int count_view(void *ctx, const record_view *view, long line)
+{
+	return count_line(ctx, view->type, view->type_length, line);
 }
 
 static void counts_init(counts *c)
 {
 	memset(c, 0, sizeof *c);
 	c->lines_in_order = true;
+	c->caller = pthread_self();
+}
+
+/* ---- Scanning every way -------------------------------------------------
+ * A scan must find and say the same whatever its blocks, threads and hash
+ * code, and whether it parses records or views them. */
+
+typedef struct scan_way {
+	size_t block;           /* ledger_scan_tune's arguments */
+	int threads;
+	bool cpu_sha;
+	int fn;                 /* 0: none, 1: records, 2: views */
+} scan_way;
+
+static const scan_way scan_ways[] = {
+	{0, 1, true, 0},        /* the reference: one thread, one block */
+	{1, 2, true, 0},        /* a line per block, grown to fit it */
+	{100, 2, false, 1},
+	{1, 2, true, 2},
+	{4096, 2, true, 1},
+	{300, 2, true, 2},
+	{1, 1, false, 2},
+	{64, 2, false, 0},
+};
+#define SCAN_WAYS (sizeof scan_ways / sizeof scan_ways[0])
+
+/* What a scan found and said. */
+typedef struct scan_result {
+	int status;
+	char *message;
+	char head[LEDGER_HEAD_TEXT_SIZE];
+	unsigned long long size, tail, batches;
+	counts counts;
+} scan_result;
+
+static void scan_way_run(const char *path, const scan_way *way,
+                         scan_result *out)
+{
+	ledger *l;
+
+	memset(out, 0, sizeof *out);
+	counts_init(&out->counts);
+	capture_begin();
+	out->status = ledger_open(path, LEDGER_READ, &l);
+	if (out->status == LEDGER_OK) {
+		ledger_scan_tune(l, way->block, way->threads, way->cpu_sha);
+		if (way->fn == 1)
+			out->status = ledger_scan(l, count_record, &out->counts);
+		else if (way->fn == 2)
+			out->status = ledger_scan_views(l, count_view, &out->counts);
+		else
+			out->status = ledger_scan(l, NULL, NULL);
+		if (out->status == LEDGER_OK) {
+			ledger_head h = ledger_head_get(l);
+
+			ledger_head_format(&h, out->head);
+			out->size = ledger_size(l);
+			out->tail = ledger_tail_bytes(l);
+			out->batches = ledger_batch_count(l);
+		}
+		ledger_close(l);
+	}
+	out->message = strdup(capture_end());
+}
+
+/* Whether two ways agree (callbacks are compared when both had one). */
+static bool scan_same(const scan_result *a, const scan_result *b,
+                      bool callbacks)
+{
+	return a->status == b->status && strcmp(a->message, b->message) == 0
+	    && strcmp(a->head, b->head) == 0 && a->size == b->size
+	    && a->tail == b->tail && a->batches == b->batches
+	    && (!callbacks
+	        || (a->counts.records == b->counts.records
+	            && a->counts.begins == b->counts.begins
+	            && a->counts.commits == b->counts.commits
+	            && a->counts.lines_in_order == b->counts.lines_in_order));
+}
+
+/* Every way scans path alike; the reference's result is in *out. */
+static bool all_ways_agree(const char *path, scan_result *out)
+{
+	bool same = true;
+
+	scan_way_run(path, &scan_ways[0], out);
+	for (size_t i = 1; i < SCAN_WAYS; i++) {
+		scan_result alt;
+
+		scan_way_run(path, &scan_ways[i], &alt);
+		if (!scan_same(out, &alt, false) || alt.counts.other_thread) {
+			diag("scan way %zu: status %d \"%s\", reference %d \"%s\"",
+			     i, alt.status, alt.message, out->status, out->message);
+			same = false;
+		}
+		free(alt.message);
+	}
+	return same;
+}
+
+/* Scans path the reference way into *out and way `other` too; false (with
+ * a diag) when they differ or a callback ran off the caller's thread. */
+static bool scan_agrees(const char *path, size_t other, scan_result *out)
+{
+	scan_result alt;
+	bool same;
+
+	scan_way_run(path, &scan_ways[0], out);
+	scan_way_run(path, &scan_ways[other], &alt);
+	same = scan_same(out, &alt, false) && !alt.counts.other_thread;
+	if (!same)
+		diag("scan way %zu: status %d \"%s\", reference %d \"%s\"",
+		     other, alt.status, alt.message, out->status, out->message);
+	free(alt.message);
+	return same;
 }
 
 /* Books batch n (1, 2, 3: n records each) into an open ledger. */
@@ -384,10 +514,10 @@ static void tamper_pass(unsigned mask, const char *what)
 	size_t wrong = 0, tried = 0;
 	char want[64];
 
+	size_t differ = 0;
+
 	for (size_t at = 0; at < reference_length; at++) {
-		const char *message;
-		ledger *l;
-		int status;
+		scan_result result;
 
 		memcpy(copy, reference, reference_length);
 		copy[at] = mask != 0 ? (char)(copy[at] ^ (char)mask) : '\n';
@@ -395,23 +525,21 @@ static void tamper_pass(unsigned mask, const char *what)
 			continue;
 		tried++;
 		write_file(path_copy, copy, reference_length);
-		capture_begin();
-		status = ledger_open(path_copy, LEDGER_READ, &l);
-		if (status == LEDGER_OK) {
-			status = ledger_scan(l, NULL, NULL);
-			ledger_close(l);
-		}
-		message = capture_end();
+		/* The reference scan, and one of the others in turn. */
+		differ += !scan_agrees(path_copy, 1 + at % (SCAN_WAYS - 1), &result);
 		snprintf(want, sizeof want, ":%ld: error: ",
 		         line_at(reference, at));
-		if (status != LEDGER_INTEGRITY || strstr(message, want) == NULL) {
+		if (result.status != LEDGER_INTEGRITY
+		    || strstr(result.message, want) == NULL) {
 			if (wrong++ < 5)
-				diag("byte %zu (%s): status %d, %s", at, what, status,
-				     message);
+				diag("byte %zu (%s): status %d, %s", at, what,
+				     result.status, result.message);
 		}
+		free(result.message);
 	}
 	ok(wrong == 0 && tried > 1000,
 	   "each of %zu bytes %s: integrity error at its line", tried, what);
+	is_int(0, differ, "and every way of scanning says so word for word");
 	free(copy);
 }
 
@@ -596,6 +724,8 @@ static const struct {
 
 static void test_chains(void)
 {
+	size_t differ = 0;
+
 	for (size_t i = 0; i < sizeof chains / sizeof chains[0]; i++) {
 		const char *message;
 		ledger *l;
@@ -618,7 +748,344 @@ static void test_chains(void)
 		if (strcmp(message, want) != 0)
 			diag("wanted: %s  seen: %s", want, message);
 		free(want);
+		{
+			scan_result result;
+
+			differ += !all_ways_agree(path_copy, &result);
+			free(result.message);
+		}
 	}
+	is_int(0, differ, "every way of scanning says the same of each");
+}
+
+/* ---- A ledger of many blocks ------------------------------------------- */
+
+/* Books `batches` batches of one to seven records whose values grow a byte
+ * a record (some quoted), so that bodies of every length modulo 64 go
+ * through SHA-256 and its padding. */
+static void book_big(const char *path, int batches)
+{
+	record_builder rb = {0};
+	char id[32], value[320];
+	ledger *l;
+	int k = 0;
+
+	unlink(path);
+	if (ledger_open(path, LEDGER_WRITE, &l) != LEDGER_OK
+	    || ledger_scan(l, NULL, NULL) != LEDGER_OK)
+		bail("cannot open %s", path);
+	for (int b = 0; b < batches; b++) {
+		snprintf(id, sizeof id, "BIG-%d", b);
+		ledger_batch_begin(l);
+		record_begin(&rb, "begin");
+		record_add_str(&rb, "batch", id);
+		ledger_append(l, &rb);
+		for (int i = 0; i < 1 + b % 7; i++, k++) {
+			size_t n = (size_t)(k % 300);
+
+			for (size_t j = 0; j < n; j++)
+				value[j] = (char)('a' + (j + (size_t)k) % 26);
+			if (k % 5 == 0 && n > 0)
+				value[n / 2] = ' ';
+			record_begin(&rb, "order");
+			record_add_str(&rb, "id", id);
+			record_add_mem(&rb, "text", value, n);
+			ledger_append(l, &rb);
+		}
+		if (ledger_batch_commit(l) != LEDGER_OK)
+			bail("cannot book batch %d", b);
+	}
+	record_builder_free(&rb);
+	ledger_close(l);
+}
+
+/* Offset of the first byte of line `line` (from 1) in data. */
+static size_t line_start(const char *data, size_t length, long line)
+{
+	size_t at = 0;
+
+	for (long n = 1; n < line && at < length; at++)
+		if (data[at] == '\n')
+			n++;
+	return at;
+}
+
+/* Copies data with edits ("at" offsets, new bytes) to path_copy and scans
+ * it every way: true when all say "error" at line want. */
+static bool tampered_at(const char *data, size_t length, long want,
+                        const size_t *at, const char *bytes, size_t edits)
+{
+	char *copy = malloc(length);
+	char where[64];
+	scan_result result;
+	bool same, right;
+
+	memcpy(copy, data, length);
+	for (size_t i = 0; i < edits; i++)
+		copy[at[i]] = bytes[i];
+	write_file(path_copy, copy, length);
+	same = all_ways_agree(path_copy, &result);
+	snprintf(where, sizeof where, ":%ld: error: ", want);
+	right = result.status == LEDGER_INTEGRITY
+	     && strstr(result.message, where) != NULL;
+	if (!right)
+		diag("wanted an error at line %ld: %s", want, result.message);
+	free(result.message);
+	free(copy);
+	return same && right;
+}
+
+static void test_many_blocks(void)
+{
+	char *big_path = test_tmp_path("ledger-big");
+	scan_result result, with_records, with_views;
+	size_t length, lines, at[2];
+	char *data;
+	long late;
+
+	book_big(big_path, 90);
+	data = test_read_file(big_path, &length);
+	lines = (size_t)line_at(data, length) - 1;
+	diag("a ledger of %zu lines, %zu bytes", lines, length);
+	ok(length > 16 * 4096 && all_ways_agree(big_path, &result)
+	   && result.status == LEDGER_OK && result.batches == 90
+	   && result.size == length,
+	   "a ledger of many blocks scans alike every way, SHA-256 padding "
+	   "of every length included");
+	free(result.message);
+
+	/* Callbacks: every line, in order, on the caller's thread. */
+	scan_way_run(big_path, &scan_ways[4], &with_records);
+	scan_way_run(big_path, &scan_ways[5], &with_views);
+	ok(with_records.status == LEDGER_OK && with_views.status == LEDGER_OK
+	   && scan_same(&with_records, &with_views, true)
+	   && with_records.counts.records == (long)lines
+	   && with_records.counts.lines_in_order
+	   && with_views.counts.commits == 90
+	   && !with_records.counts.other_thread
+	   && !with_views.counts.other_thread,
+	   "callbacks see every line once, in order, on the caller's thread");
+	free(with_records.message);
+	free(with_views.message);
+	{
+		ledger *l;
+		counts c;
+		int status;
+
+		counts_init(&c);
+		c.stop_at = (long)lines - 5;
+		if (ledger_open(big_path, LEDGER_READ, &l) != LEDGER_OK)
+			bail("cannot open %s", big_path);
+		ledger_scan_tune(l, 512, 2, true);
+		status = ledger_scan_views(l, count_view, &c);
+		ok(status == 77 && c.records == (long)lines - 5,
+		   "a callback stops a threaded scan; nothing after it is seen");
+		ledger_close(l);
+	}
+
+	/* Tampered late in the file: the right line, whoever checked it. */
+	late = (long)lines * 3 / 4;
+	at[0] = line_start(data, length, late) + 20;
+	ok(tampered_at(data, length, late, at, "#", 1),
+	   "a changed body byte late in the file: its line");
+	at[0] = line_start(data, length, late + 1) - 2;
+	ok(tampered_at(data, length, late, at, "G", 1),
+	   "a malformed hash late in the file: its line");
+	at[0] = line_start(data, length, late);
+	ok(tampered_at(data, length, late, at, "9", 1),
+	   "a wrong sequence number late in the file: its line");
+	/* Two lines wrong, in two blocks: the earlier one is named, whichever
+	 * the failure. */
+	at[0] = line_start(data, length, late - 40) + 20;
+	at[1] = line_start(data, length, late + 1) - 2;
+	ok(tampered_at(data, length, late - 40, at, "#G", 2),
+	   "a hash before a syntax error: the hash's line");
+	at[0] = line_start(data, length, late - 40) + 20;
+	at[1] = line_start(data, length, late) + 20;
+	ok(tampered_at(data, length, late - 40, at, "\x01#", 2),
+	   "a syntax error before a hash: the syntax error's line");
+	at[0] = line_start(data, length, (long)lines) - 1;
+	ok(tampered_at(data, length, (long)lines - 1, at, "x", 1),
+	   "a newline made another byte: the joined line");
+
+	/* Cut inside the last batch: the same tail every way. */
+	write_file(path_copy, data, length - 100);
+	ok(all_ways_agree(path_copy, &result) && result.status == LEDGER_OK
+	   && result.tail > 0 && result.batches == 89,
+	   "a cut copy of many blocks: the same uncommitted tail every way");
+	free(result.message);
+
+	unlink(big_path);
+	free(big_path);
+	free(data);
+}
+
+/* A line as long as a line may be (newline included), and one byte more:
+ * the blocks grow to hold it, or the scan stops at it. */
+static void test_longest_line(void)
+{
+	static const scan_way ways[] = {{0, 1, true, 0}, {4096, 2, false, 2}};
+	size_t n = LEDGER_LINE_MAX - 81;        /* "2 order text=" ... hash */
+	char *value = malloc(n + 1), *data, *longer, *want;
+	record_builder rb = {0};
+	scan_result result[2];
+	size_t length;
+	ledger *l;
+
+	memset(value, 'a', n + 1);
+	unlink(path_copy);
+	if (ledger_open(path_copy, LEDGER_WRITE, &l) != LEDGER_OK
+	    || ledger_scan(l, NULL, NULL) != LEDGER_OK)
+		bail("cannot open %s", path_copy);
+	ledger_batch_begin(l);
+	record_begin(&rb, "begin");
+	record_add_str(&rb, "batch", "LONG");
+	ledger_append(l, &rb);
+	record_begin(&rb, "order");
+	record_add_mem(&rb, "text", value, n);
+	ledger_append(l, &rb);
+	is_int(LEDGER_OK, ledger_batch_commit(l),
+	       "a line of LEDGER_LINE_MAX bytes is written");
+	ledger_close(l);
+	record_builder_free(&rb);
+	free(value);
+
+	for (int i = 0; i < 2; i++)
+		scan_way_run(path_copy, &ways[i], &result[i]);
+	ok(result[0].status == LEDGER_OK && scan_same(&result[0], &result[1],
+	                                               false),
+	   "and read back, one block or many");
+	free(result[0].message);
+	free(result[1].message);
+
+	/* One more byte in its value. */
+	data = test_read_file(path_copy, &length);
+	longer = malloc(length + 1);
+	length = line_start(data, length, 3);   /* to the end of line 2 */
+	memcpy(longer, data, 100);
+	longer[100] = 'a';
+	memcpy(longer + 101, data + 100, length - 100);
+	write_file(path_copy, longer, length + 1);
+	for (int i = 0; i < 2; i++)
+		scan_way_run(path_copy, &ways[i], &result[i]);
+	want = expect_text("mandate: %s:2: error: line longer than 67108864 "
+	                   "bytes\n", path_copy);
+	ok(result[0].status == LEDGER_INTEGRITY
+	   && strcmp(result[0].message, want) == 0
+	   && scan_same(&result[0], &result[1], false),
+	   "a line one byte longer is refused at its line, every way");
+	free(want);
+	free(result[0].message);
+	free(result[1].message);
+	free(longer);
+	free(data);
+}
+
+/* ---- verify's look at postings -----------------------------------------
+ * cmd_verify reads post records through views; it must refuse exactly what
+ * codec_decode_posting refuses, with its words. */
+
+static const char *const postings[] = {
+	"account=a amount=1 cur=RUB",
+	"account=a amount=0 cur=RUB",
+	"amount=1 cur=RUB",
+	"account=a cur=RUB",
+	"account=a amount=1",
+	"account=a amount=01 cur=RUB",
+	"account=a amount=-0 cur=RUB",
+	"account=a amount=-9223372036854775808 cur=RUB",
+	"account=a amount=9223372036854775808 cur=RUB",
+	"account=a amount=\"1 \" cur=RUB",
+	"account=a amount=12345678901234567890123456789012345678901234567890"
+	"12345678901234567890 cur=RUB",
+	"account=a amount=1 cur=rub",
+	"account=a amount=1 cur=ZZZ",
+	"account=a amount=1 cur=RUBX",
+	"account=a amount=1 cur=\"RU\\x00\"",
+	"account=a amount=1 cur=\"\"",
+	"account=a amount=x amount=1 cur=RUB",
+	"account=a amount=1 cur=RUB cur=ZZZ",
+	"cur=ZZZ account=a amount=-5",
+	"amount=zz cur=ZZZ",
+	"account=\"a\\x00b\" amount=2 cur=EUR",
+	"account=\"a b\" amount=2 cur=JPY",
+	"account=\"\" amount=2 cur=USD",
+	"order=X account=a order=Y amount=3 cur=RUB note=\"cur=EUR\"",
+	NULL,                   /* the long accounts, made below */
+};
+
+static void test_verify_postings(void)
+{
+	char *long_ok = malloc(200), *long_bad = malloc(200);
+	char *quoted_bad = malloc(300), *quoted_ok = malloc(300);
+	const char *cases[sizeof postings / sizeof postings[0] + 4];
+	size_t count = 0, wrong = 0;
+	record rec = {0};
+
+	for (; postings[count] != NULL; count++)
+		cases[count] = postings[count];
+	/* 127 bytes fit posting.account, 128 do not; a NUL ends it early. */
+	sprintf(long_ok, "account=%0127d amount=1 cur=RUB", 0);
+	sprintf(long_bad, "account=%0128d amount=1 cur=RUB", 0);
+	sprintf(quoted_bad, "account=\"%0130d \" amount=1 cur=RUB", 0);
+	sprintf(quoted_ok, "account=\"1\\x00%0200d\" amount=1 cur=RUB", 0);
+	cases[count++] = long_ok;
+	cases[count++] = long_bad;
+	cases[count++] = quoted_bad;
+	cases[count++] = quoted_ok;
+
+	for (size_t i = 0; i < count; i++) {
+		char *line3 = malloc(strlen(cases[i]) + 16), *want, *parsed;
+		const char *bodies[] = {"1 begin batch=P", "2 payment order=X",
+		                        line3, "4 commit batch=P records=2", NULL};
+		char *argv[] = {"verify", "--ledger", (char *)path_copy, "--quiet",
+		                NULL};
+		const char *message;
+		char why[128];
+		posting p;
+		int status, want_status;
+
+		sprintf(line3, "3 post %s", cases[i]);
+		parsed = malloc(strlen(line3) + 80);
+		sprintf(parsed, "%s h=%s", line3, H0);
+		if (record_parse(parsed, strlen(parsed), &rec) != 0)
+			bail("posting %zu does not parse: %s", i, rec.error);
+		free(parsed);
+		/* What the codec says. */
+		want = malloc(strlen(path_copy) + 300);
+		if (codec_decode_posting(&rec, &p, why) != 0) {
+			want_status = LEDGER_INTEGRITY;
+			sprintf(want, "mandate: %s:3: error: malformed posting: %s\n",
+			        path_copy, why);
+		} else if (p.amount != 0) {
+			want_status = LEDGER_INTEGRITY;
+			sprintf(want, "mandate: %s:2: error: postings of this "
+			        "operation do not balance in %s\n", path_copy,
+			        p.currency);
+		} else {
+			want_status = LEDGER_OK;
+			want[0] = '\0';
+		}
+		write_chain(path_copy, bodies, "", 0);
+		capture_begin();
+		status = cmd_verify(4, argv);
+		message = capture_end();
+		if (status != want_status || strcmp(message, want) != 0) {
+			diag("posting \"%s\": %d %s, codec: %d %s", cases[i], status,
+			     message, want_status, want);
+			wrong++;
+		}
+		free(want);
+		free(line3);
+	}
+	is_int(0, wrong, "verify judges each of %zu postings as the codec does, "
+	       "word for word", count);
+	diag_set_verbosity(DIAG_NORMAL);
+	record_free(&rec);
+	free(long_ok);
+	free(long_bad);
+	free(quoted_bad);
+	free(quoted_ok);
 }
 
 /* ---- Locks ------------------------------------------------------------- */
@@ -802,7 +1269,7 @@ int main(void)
 	path_ledger = ledger_file;
 	path_copy = copy_file;
 	path_other = other_file;
-	plan(87);
+	plan(87 + 4 + 1 + 10 + 3 + 1);
 	test_create_and_read();
 	test_first_line();
 	test_explicit_commit();
@@ -811,6 +1278,9 @@ int main(void)
 	test_tampering();
 	test_torn_tail();
 	test_chains();
+	test_many_blocks();
+	test_longest_line();
+	test_verify_postings();
 	test_locks();
 	test_efbig();
 	test_refusals();
