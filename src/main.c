@@ -23,6 +23,8 @@ static const struct command commands[] = {
 	{ "verify", cmd_verify, "check the ledger's chain, framing, balances" },
 	{ "export", cmd_export, "write the postings for ledger/hledger or CSV" },
 	{ "render", cmd_render, "write the signed PDF documents" },
+	{ "report", cmd_report, "write the XLSX status and performance workbooks" },
+	{ "run", cmd_run, "the nightly job: book, documents, workbooks, run.json" },
 };
 
 static void usage(FILE *out)

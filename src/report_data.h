@@ -1,0 +1,129 @@
+/* What the XLSX reports need, collected from one replay of the ledger
+ * (SPEC §5): a compact record per order, the amendment log and the trial
+ * balance, all as of a date.
+ *
+ * As of a date D: an operation counts when its date (`on`, `effective`
+ * for an amendment, `received` for an order) is on or before D; the
+ * operations that count are applied in ledger order, and the others are
+ * ignored as if they had not been booked yet.  So an order received after
+ * D is absent, a payment dated after D is not in "paid", a completion
+ * dated after D leaves the order open (and perhaps overdue), an amendment
+ * effective after D is neither in the log nor in the fields shown.  The
+ * facts of a completion (executor, due date and price in force, days late,
+ * penalty) are taken as the ledger booked them.  An evaluation whose
+ * completion does not count is ignored too.  The trial balance holds the
+ * postings of the operations that count: `ledger -f EXPORT bal -e D+1`
+ * gives the same balances.
+ *
+ * Use: report_data_new(as_of); replay the ledger with report_data_event
+ * as the replay_target's on_event (ctx = the report_data);
+ * report_data_loaded; then read the fields.  report_data_free releases
+ * everything.  Strings belong to the report_data (packed in large blocks,
+ * so a million of them do not pin the pages the order book frees). */
+#ifndef MANDATE_REPORT_DATA_H
+#define MANDATE_REPORT_DATA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "batch.h"
+#include "ledger_replay.h"
+#include "trial_balance.h"
+#include "util/date.h"
+
+/* A client or an executor: id and the name the latest order gave it.
+ * Interned: one per id, shared by every order that names it. */
+typedef struct report_party {
+	const char *id;
+	const char *name;
+} report_party;
+
+typedef struct report_order {
+	const char *id;
+	const report_party *client;
+	const report_party *executor;       /* in force now; NULL: none */
+	const report_party *done_executor;  /* in force at completion */
+	const char *title;
+	order_kind kind;
+	priority priority;
+	stage stage;
+	date_t received, start, due;        /* DATE_NONE when not set */
+	date_t completed_on, closed_on, cancelled_on;  /* DATE_NONE: not yet */
+	date_t last_change;                 /* latest date of its operations */
+	int progress;                       /* last report, -1: none */
+	int amendments;                     /* amendments that count */
+	int score;                          /* 0: not evaluated */
+	bool has_price;
+	char currency[4];                   /* "" until the first price */
+	int64_t price;                      /* in force now, minor units */
+	int64_t costs, payments;            /* minor units of currency */
+	/* at completion, as booked */
+	date_t done_due;
+	int64_t done_price;
+	int days_late;
+	int64_t penalty;
+	/* penalty terms in force now, for the accrued penalty */
+	bool has_penalty;
+	int64_t penalty_rate_per_day, penalty_cap;  /* as in order_terms */
+} report_order;
+
+/* One value of an amended field, typed so the sheet keeps it typed. */
+typedef enum { VALUE_NONE, VALUE_TEXT, VALUE_DATE, VALUE_MONEY } value_type;
+typedef struct report_value {
+	value_type type;
+	const char *text;                   /* VALUE_TEXT */
+	date_t date;                        /* VALUE_DATE */
+	int64_t amount;                     /* VALUE_MONEY, minor units */
+	char currency[4];                   /* VALUE_MONEY */
+} report_value;
+
+/* One changed field of one amendment. */
+typedef struct report_change {
+	size_t order;                       /* index in report_data.orders */
+	date_t effective;
+	int version;                        /* the version the amendment made */
+	const char *reason;
+	unsigned field;                     /* FIELD_* bit */
+	report_value old_value, new_value;
+} report_change;
+
+/* Costs booked in a month, per currency (for the By month sheet). */
+typedef struct report_month_costs {
+	int32_t month;                      /* year * 12 + month - 1 */
+	char currency[4];
+	int64_t costs;
+} report_month_costs;
+
+typedef struct report_data {
+	date_t as_of;
+	report_order *orders;               /* in the order the ledger booked */
+	size_t order_count, order_capacity;
+	report_change *changes;             /* in ledger order */
+	size_t change_count, change_capacity;
+	report_month_costs *month_costs;    /* unsorted */
+	size_t month_cost_count, month_cost_capacity;
+	trial_balance *balances;
+	uint64_t events, ignored;           /* operations seen, after as-of */
+	bool overflow;                      /* a sum overflowed (reported) */
+	/* private */
+	void *index;                        /* order id → position + 1 */
+	void *parties;                      /* id → report_party */
+	void *texts;                        /* the strings, in large blocks */
+} report_data;
+
+report_data *report_data_new(date_t as_of);
+void report_data_free(report_data *data);
+/* The replay_event_fn: ctx is the report_data. */
+void report_data_event(void *ctx, const replay_event *event);
+/* Once the replay is over: drops the order index only events need. */
+void report_data_loaded(report_data *data);
+
+/* The month key of a date, and the first day of a month key. */
+int32_t report_month_of(date_t date);
+date_t report_month_start(int32_t month);
+
+/* "title", "due", ... as the Amendments sheet names a FIELD_* bit. */
+const char *report_field_label(unsigned field);
+
+#endif

@@ -1,0 +1,111 @@
+/* Writing the workbooks; see report_output.h. */
+#include "report_output.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "kpi.h"
+#include "report_xlsx.h"
+#include "util/diag.h"
+#include "util/xalloc.h"
+
+static int make_directory(const char *dir)
+{
+	struct stat info;
+
+	if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
+		if (stat(dir, &info) == 0 && S_ISDIR(info.st_mode))
+			return 0;
+		return diag_error(dir, 0, "not a directory");
+	}
+	return diag_error(dir, 0, "cannot create directory: %s",
+	                  strerror(errno));
+}
+
+static int sync_path(const char *path, int flags)
+{
+	int fd = open(path, flags);
+	int status = 0;
+
+	if (fd < 0 || fsync(fd) != 0)
+		status = -1;
+	if (fd >= 0 && close(fd) != 0)
+		status = -1;
+	return status;
+}
+
+typedef int (*workbook_fn)(const report_context *ctx, const char *path);
+
+/* Writes DIR/NAME through DIR/NAME.tmp; an exit code. */
+static int write_workbook(const report_context *ctx, const char *dir,
+                          const char *name, workbook_fn write)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	char *temp = xasprintf("%s.tmp", path);
+	int status = EXIT_ACCEPTED;
+
+	if (write(ctx, temp) != 0)
+		status = EXIT_ENVIRONMENT;
+	else if (sync_path(temp, O_RDONLY) != 0) {
+		diag_error(temp, 0, "cannot write: %s", strerror(errno));
+		status = EXIT_ENVIRONMENT;
+	} else if (rename(temp, path) != 0) {
+		diag_error(path, 0, "cannot rename into place: %s",
+		           strerror(errno));
+		status = EXIT_ENVIRONMENT;
+	} else if (sync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {
+		diag_error(dir, 0, "cannot sync directory: %s",
+		           strerror(errno));
+		status = EXIT_ENVIRONMENT;
+	}
+	if (status != EXIT_ACCEPTED)
+		unlink(temp);
+	free(temp);
+	free(path);
+	return status;
+}
+
+/* Both workbooks, with LC_NUMERIC at "C": libxlsxwriter prints numbers
+ * with printf, and a comma-decimal locale would corrupt the files. */
+static int write_workbooks(const report_context *ctx, const char *dir)
+{
+	const char *current = setlocale(LC_NUMERIC, NULL);
+	char *saved = xstrdup(current != NULL ? current : "C");
+	int status;
+
+	setlocale(LC_NUMERIC, "C");
+	status = write_workbook(ctx, dir, "status.xlsx", report_status_write);
+	if (status == EXIT_ACCEPTED)
+		status = write_workbook(ctx, dir, "performance.xlsx",
+		                        report_performance_write);
+	setlocale(LC_NUMERIC, saved);
+	free(saved);
+	return status;
+}
+
+int report_output_write(const report_data *data, const char *head,
+                        const char *dir)
+{
+	kpi_set *kpi = kpi_compute(data);
+	report_context ctx;
+	int status;
+
+	if (kpi->overflow)
+		status = EXIT_INTEGRITY;
+	else if (make_directory(dir) != 0)
+		status = EXIT_ENVIRONMENT;
+	else {
+		ctx = (report_context){ .data = data, .kpi = kpi, .tmpdir = dir,
+		                        .head = head };
+		status = write_workbooks(&ctx, dir);
+	}
+	kpi_free(kpi);
+	return status;
+}
