@@ -2,9 +2,11 @@
 #include "doc_output.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -78,13 +80,22 @@ static int run_workers(const doc_templates *templates, const signer *s,
 	pid_t *children = xcalloc(workers, sizeof *children);
 	int status = 0;
 
+	pid_t parent = getpid();
+
 	fflush(NULL);
 	for (unsigned w = 0; w < workers; w++) {
 		children[w] = fork();
-		if (children[w] == 0)
+		if (children[w] == 0) {
+			/* Die with the parent: a killed run must not leave
+			 * workers writing (and holding the inherited ledger
+			 * lock) while the next run starts. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(EXIT_ENVIRONMENT);
 			_exit(write_share(templates, s, plan, paths, todo, count,
 			                  signing_date, w, workers) == 0
 			      ? 0 : EXIT_ENVIRONMENT);
+		}
 		if (children[w] < 0) {
 			/* No more processes: do this share here. */
 			diag_warning(NULL, 0, "cannot fork a document worker: %s",

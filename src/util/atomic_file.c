@@ -59,7 +59,9 @@ static int sync_folder_of(const char *path)
 
 int atomic_write(const char *path, const void *data, size_t length)
 {
-	char *temp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	/* A fixed name: a crash leaves at most this file, and the next write
+	 * of the same output replaces it (one writer: the ledger lock). */
+	char *temp = xasprintf("%s.tmp", path);
 	const char *p = data;
 	size_t done = 0;
 	int fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
