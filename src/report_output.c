@@ -1,6 +1,7 @@
 /* Writing the workbooks; see report_output.h. */
 #include "report_output.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
@@ -90,22 +91,54 @@ static int write_workbooks(const report_context *ctx, const char *dir)
 	return status;
 }
 
+/* libxlsxwriter's scratch files (unlinked right after creation, but a kill
+ * in between leaves one) go to DIR/.xlsx-tmp, emptied before and removed
+ * after each report, so no stray file is left beside the workbooks. */
+static char *scratch_folder(const char *dir)
+{
+	char *scratch = xasprintf("%s/.xlsx-tmp", dir);
+	DIR *handle = opendir(scratch);
+	struct dirent *entry;
+
+	while (handle != NULL && (entry = readdir(handle)) != NULL) {
+		char *stale;
+		if (strncmp(entry->d_name, "tmp", 3) != 0)
+			continue;
+		stale = xasprintf("%s/%s", scratch, entry->d_name);
+		unlink(stale);
+		free(stale);
+	}
+	if (handle != NULL)
+		closedir(handle);
+	if (mkdir(scratch, 0700) != 0 && errno != EEXIST) {
+		diag_error(scratch, 0, "cannot create folder: %s",
+		           strerror(errno));
+		free(scratch);
+		return NULL;
+	}
+	return scratch;
+}
+
 int report_output_write(const report_data *data, const char *head,
                         const char *dir)
 {
 	kpi_set *kpi = kpi_compute(data);
 	report_context ctx;
+	char *scratch = NULL;
 	int status;
 
 	if (kpi->overflow)
 		status = EXIT_INTEGRITY;
-	else if (make_directory(dir) != 0)
+	else if (make_directory(dir) != 0 ||
+	         (scratch = scratch_folder(dir)) == NULL)
 		status = EXIT_ENVIRONMENT;
 	else {
-		ctx = (report_context){ .data = data, .kpi = kpi, .tmpdir = dir,
-		                        .head = head };
+		ctx = (report_context){ .data = data, .kpi = kpi,
+		                        .tmpdir = scratch, .head = head };
 		status = write_workbooks(&ctx, dir);
+		rmdir(scratch);
 	}
+	free(scratch);
 	kpi_free(kpi);
 	return status;
 }

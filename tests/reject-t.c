@@ -38,8 +38,10 @@ int main(void)
 
 	plan(10);
 	diag_set_stream(sink);
-	if (system(xasprintf("rm -rf '%s'", base)) != 0)
+	text = xasprintf("rm -rf '%s'", base);
+	if (system(text) != 0)
 		bail("cannot clean");
+	free(text);
 	is_int(0, make_dirs(in), "make_dirs creates parents");
 	is_int(0, atomic_write(file, "<batch/>", 8), "atomic_write");
 	is_int(0, reject_file(file, rejected, "x.xml:3: error: bad\n"),
@@ -56,5 +58,12 @@ int main(void)
 	ok(access(bad, F_OK) != 0, "and leaves no file");
 	is_int(2, (long long)entries(base), "nor a temporary one (only in/ and rej/)");
 	fclose(sink);
+	free(base);
+	free(in);
+	free(rejected);
+	free(file);
+	free(moved);
+	free(errors);
+	free(bad);
 	return tap_done();
 }

@@ -146,8 +146,8 @@ for delay in 0.01 0.03 0.06 0.09 0.12 0.15 0.18 0.22 0.26 0.30; do
 	run "$tmp/f" || { bad=$((bad + 1)); diag "re-run after $delay s failed"; }
 	cmp -s "$tmp/f/books" "$tmp/a-books-before" ||
 		{ bad=$((bad + 1)); diag "ledger differs after a kill at $delay s"; }
-	diff -r -x run.json "$tmp/f/out" "$tmp/a-before" >/dev/null ||
-		{ bad=$((bad + 1)); diag "output differs after a kill at $delay s"; }
+	diff -rq -x run.json "$tmp/f/out" "$tmp/a-before" >"$tmp/f.diff" 2>&1 ||
+		{ bad=$((bad + 1)); diag "output differs after a kill at $delay s:" "$(head -5 "$tmp/f.diff")"; }
 	[ -z "$(find "$tmp/f/out" -name '*.tmp')" ] ||
 		{ bad=$((bad + 1)); diag "temporary files left after $delay s"; }
 done
