@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "export_journal.h"
+#include "util/atomic_file.h"
 #include "util/diag.h"
 #include "util/xalloc.h"
 
@@ -20,7 +21,8 @@ static void export_usage(FILE *out)
 	        " closing\nbalance assertions) or as CSV.\n");
 }
 
-/* Writes to FILE.tmp, fsyncs and renames, so FILE is whole or absent. */
+/* Writes to FILE.tmp, then fsyncs and renames it, so FILE is whole or
+ * absent. */
 static int export_to_file(ledger *l, export_format format, const char *path)
 {
 	char *temp = xasprintf("%s.tmp", path);
@@ -33,21 +35,14 @@ static int export_to_file(ledger *l, export_format format, const char *path)
 		return EXIT_ENVIRONMENT;
 	}
 	status = export_journal(l, format, out);
-	if (fflush(out) != 0 || fsync(fileno(out)) != 0) {
-		diag_error(temp, 0, "cannot write: %s", strerror(errno));
-		status = EXIT_ENVIRONMENT;
-	}
 	if (fclose(out) != 0 && status == EXIT_ACCEPTED) {
 		diag_error(temp, 0, "cannot write: %s", strerror(errno));
 		status = EXIT_ENVIRONMENT;
 	}
-	if (status == EXIT_ACCEPTED && rename(temp, path) != 0) {
-		diag_error(path, 0, "cannot rename into place: %s",
-		           strerror(errno));
-		status = EXIT_ENVIRONMENT;
-	}
 	if (status != EXIT_ACCEPTED)
 		unlink(temp);
+	else if (atomic_commit(temp, path) != 0)
+		status = EXIT_ENVIRONMENT;
 	free(temp);
 	return status;
 }

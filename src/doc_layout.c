@@ -17,7 +17,10 @@
 
 #include <hpdf.h>
 #include <hpdf_font.h>
+#include <hpdf_doc.h>
 #include <hpdf_fontdef.h>
+#include <hpdf_mmgr.h>
+#include <hpdf_streams.h>
 
 #include "util/diag.h"
 #include "util/xalloc.h"
@@ -152,39 +155,27 @@ static void read_components(struct composites *c, size_t *capacity,
 	} while ((flags & 0x0020) && p < end);
 }
 
-/* Reads the composite glyphs of a TrueType file; on any surprise the
- * table stays empty (and libharu's own behaviour is all there is). */
-static void load_composites(struct composites *c, const char *path)
+/* Reads the composite glyphs of a TrueType file (its bytes); on any
+ * surprise the table stays empty (and libharu's own behaviour is all there
+ * is). */
+static void load_composites(struct composites *c, const unsigned char *data,
+                            size_t size)
 {
-	FILE *file = fopen(path, "rb");
-	unsigned char *data = NULL;
-	size_t size = 0, capacity = 0, got, comp_capacity = 0;
+	size_t comp_capacity = 0;
 	uint32_t head, head_len, maxp, maxp_len, loca, loca_len, glyf, glyf_len;
 	uint32_t glyphs, count = 0;
 	bool long_loca;
 
 	memset(c, 0, sizeof *c);
-	if (file == NULL)
-		return;
-	do {
-		data = xgrow(data, &capacity, size + 65536, 1);
-		got = fread(data + size, 1, capacity - size, file);
-		size += got;
-	} while (got > 0 && size < ((size_t)64 << 20));
-	fclose(file);
 	if (!find_table(data, size, "head", &head, &head_len) || head_len < 54 ||
 	    !find_table(data, size, "maxp", &maxp, &maxp_len) || maxp_len < 6 ||
 	    !find_table(data, size, "loca", &loca, &loca_len) ||
-	    !find_table(data, size, "glyf", &glyf, &glyf_len)) {
-		free(data);
+	    !find_table(data, size, "glyf", &glyf, &glyf_len))
 		return;
-	}
 	long_loca = be16(data + head + 50) != 0;
 	glyphs = be16(data + maxp + 4);
-	if ((size_t)loca_len < (size_t)(glyphs + 1) * (long_loca ? 4 : 2)) {
-		free(data);
+	if ((size_t)loca_len < (size_t)(glyphs + 1) * (long_loca ? 4 : 2))
 		return;
-	}
 	c->start = xcalloc((size_t)glyphs + 1, sizeof *c->start);
 	for (uint32_t g = 0; g < glyphs; g++) {
 		uint32_t from = long_loca ? be32(data + loca + 4 * g)
@@ -199,7 +190,6 @@ static void load_composites(struct composites *c, const char *path)
 	}
 	c->start[glyphs] = count;
 	c->glyphs = glyphs;
-	free(data);
 }
 
 /* Marks the components of every used glyph used, to any depth. */
@@ -240,6 +230,173 @@ static void close_composites(const struct composites *c, HPDF_Font font)
 
 /* ---- fonts --------------------------------------------------------------- */
 
+/* Two things make libharu 2.3.0 slow with a big Unicode TrueType font, and
+ * both are undone here, once per process, through libharu's installed
+ * headers, without changing a byte of its output:
+ *
+ * - HPDF_TTFontDef_GetGlyphid() walks the cmap's segments one by one, and
+ *   every HPDF_GetFont() in UTF-8 asks it for each of the 65,536 code
+ *   points (to write the font's /W array and CIDToGIDMap), twice per
+ *   document with two fonts, besides once per character drawn.  The cmap
+ *   is rewritten as one segment over the whole BMP whose glyph array holds
+ *   the answer for every code point, computed by the original lookup.
+ *
+ * - With embedding, the font file stays open and each document's subset is
+ *   read back from it four bytes at a time.  The file's bytes are moved to
+ *   a memory stream (which also keeps a forked child off the parent's
+ *   file offset).
+ *
+ * Either step leaves libharu's state alone when something does not look as
+ * expected; the documents are then the same, only slower. */
+
+/* The bytes of the font file behind a font definition, read through
+ * libharu's own stream, so they are exactly what it parsed; NULL when that
+ * cannot be done. */
+static unsigned char *font_bytes(HPDF_TTFontDefAttr def, size_t *size)
+{
+	HPDF_UINT32 total;
+	HPDF_UINT got;
+	unsigned char *data;
+
+	if (def->stream == NULL || def->stream->size_fn == NULL)
+		return NULL;
+	total = HPDF_Stream_Size(def->stream);
+	if (total == 0 || total > ((HPDF_UINT32)64 << 20) ||
+	    HPDF_Stream_Seek(def->stream, 0, HPDF_SEEK_SET) != HPDF_OK)
+		return NULL;
+	data = xmalloc(total);
+	got = total;
+	if (HPDF_Stream_Read(def->stream, data, &got) != HPDF_OK ||
+	    got != total) {
+		free(data);
+		return NULL;
+	}
+	*size = total;
+	return data;
+}
+
+/* Replaces the font's file stream with a memory stream of its bytes. */
+static void font_to_memory(HPDF_FontDef fontdef, HPDF_TTFontDefAttr def,
+                           const unsigned char *data, size_t size)
+{
+	/* one buffer, a little larger than the file: a seek to its very end
+	 * stays inside it */
+	HPDF_Stream mem = HPDF_MemStream_New(fontdef->mmgr,
+	                                     (HPDF_UINT)size + 4096);
+
+	if (mem == NULL)
+		return;
+	if (HPDF_Stream_Write(mem, data, (HPDF_UINT)size) != HPDF_OK ||
+	    mem->size != size ||
+	    HPDF_Stream_Seek(mem, 0, HPDF_SEEK_SET) != HPDF_OK) {
+		HPDF_Stream_Free(mem);
+		return;
+	}
+	HPDF_Stream_Free(def->stream);
+	def->stream = mem;
+}
+
+/* Rewrites a format 4 cmap as one segment 0..FFFF with a 65,536-entry
+ * glyph array (idRangeOffset 2 makes libharu's index the code point
+ * itself), after checking that every code point still gets its glyph. */
+static void flatten_cmap(HPDF_FontDef fontdef, HPDF_TTFontDefAttr def)
+{
+	HPDF_TTF_CmapRange *cmap = &def->cmap;
+	HPDF_TTF_CmapRange saved = *cmap;
+	HPDF_UINT16 saved_end, saved_start, saved_range;
+	HPDF_INT16 saved_delta;
+	HPDF_UINT16 *flat;
+	bool same = true;
+
+	if (cmap->format != 4 || cmap->seg_count_x2 < 2 ||
+	    cmap->end_count == NULL || cmap->start_count == NULL ||
+	    cmap->id_delta == NULL || cmap->id_range_offset == NULL ||
+	    cmap->end_count[cmap->seg_count_x2 / 2 - 1] != 0xFFFF)
+		return;
+	flat = HPDF_GetMem(fontdef->mmgr, 0x10000 * sizeof *flat);
+	if (flat == NULL)
+		return;
+	for (uint32_t cp = 0; cp < 0x10000; cp++)
+		flat[cp] = HPDF_TTFontDef_GetGlyphid(fontdef, (HPDF_UINT16)cp);
+	saved_end = cmap->end_count[0];
+	saved_start = cmap->start_count[0];
+	saved_delta = cmap->id_delta[0];
+	saved_range = cmap->id_range_offset[0];
+	cmap->seg_count_x2 = 2;
+	cmap->end_count[0] = 0xFFFF;
+	cmap->start_count[0] = 0;
+	cmap->id_delta[0] = 0;
+	cmap->id_range_offset[0] = 2;
+	cmap->glyph_id_array = flat;
+	cmap->glyph_id_array_count = 0x10000;
+	for (uint32_t cp = 0; cp < 0x10000 && same; cp++)
+		same = HPDF_TTFontDef_GetGlyphid(fontdef, (HPDF_UINT16)cp) ==
+		       flat[cp];
+	if (!same) {               /* a libharu that looks up differently */
+		*cmap = saved;
+		cmap->end_count[0] = saved_end;
+		cmap->start_count[0] = saved_start;
+		cmap->id_delta[0] = saved_delta;
+		cmap->id_range_offset[0] = saved_range;
+		HPDF_FreeMem(fontdef->mmgr, flat);
+		return;
+	}
+	if (saved.glyph_id_array != NULL)
+		HPDF_FreeMem(fontdef->mmgr, saved.glyph_id_array);
+}
+
+/* The whole of a file (at most 64 MiB); NULL when it cannot be read. */
+static unsigned char *read_file(const char *path, size_t *size)
+{
+	FILE *file = fopen(path, "rb");
+	unsigned char *data = NULL;
+	size_t capacity = 0, got;
+
+	*size = 0;
+	if (file == NULL)
+		return NULL;
+	do {
+		data = xgrow(data, &capacity, *size + 65536, 1);
+		got = fread(data + *size, 1, capacity - *size, file);
+		*size += got;
+	} while (got > 0 && *size < ((size_t)64 << 20));
+	fclose(file);
+	return data;
+}
+
+/* The speed-ups above and the composite glyph table, for a loaded font. */
+static void prepare_font(struct engine *e, const char *name,
+                         const char *path, struct composites *c)
+{
+	HPDF_FontDef fontdef = HPDF_Doc_FindFontDef(e->pdf, name);
+	HPDF_TTFontDefAttr def;
+	unsigned char *data;
+	size_t size = 0;
+
+	memset(c, 0, sizeof *c);
+	if (fontdef == NULL || fontdef->type != HPDF_FONTDEF_TYPE_TRUETYPE ||
+	    fontdef->attr == NULL) {
+		data = read_file(path, &size);
+		if (data != NULL)
+			load_composites(c, data, size);
+		free(data);
+		return;
+	}
+	def = fontdef->attr;
+	flatten_cmap(fontdef, def);
+	data = font_bytes(def, &size);
+	if (data != NULL) {
+		load_composites(c, data, size);
+		font_to_memory(fontdef, def, data, size);
+	} else if ((data = read_file(path, &size)) != NULL) {
+		load_composites(c, data, size);
+	}
+	free(data);
+	/* whatever went wrong above only left things as libharu had them */
+	HPDF_ResetError(e->pdf);
+	e->error = HPDF_OK;
+}
+
 static const char *load_font(struct engine *e, const char *dir,
                              const char *file, struct composites *c)
 {
@@ -259,7 +416,7 @@ static const char *load_font(struct engine *e, const char *dir,
 			           (unsigned)e->error);
 			name = NULL;
 		} else {
-			load_composites(c, path);
+			prepare_font(e, name, path, c);
 		}
 	}
 	free(path);

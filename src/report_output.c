@@ -14,33 +14,9 @@
 #include "cli.h"
 #include "kpi.h"
 #include "report_xlsx.h"
+#include "util/atomic_file.h"
 #include "util/diag.h"
 #include "util/xalloc.h"
-
-static int make_directory(const char *dir)
-{
-	struct stat info;
-
-	if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
-		if (stat(dir, &info) == 0 && S_ISDIR(info.st_mode))
-			return 0;
-		return diag_error(dir, 0, "not a directory");
-	}
-	return diag_error(dir, 0, "cannot create directory: %s",
-	                  strerror(errno));
-}
-
-static int sync_path(const char *path, int flags)
-{
-	int fd = open(path, flags);
-	int status = 0;
-
-	if (fd < 0 || fsync(fd) != 0)
-		status = -1;
-	if (fd >= 0 && close(fd) != 0)
-		status = -1;
-	return status;
-}
 
 typedef int (*workbook_fn)(const report_context *ctx, const char *path);
 
@@ -52,22 +28,12 @@ static int write_workbook(const report_context *ctx, const char *dir,
 	char *temp = xasprintf("%s.tmp", path);
 	int status = EXIT_ACCEPTED;
 
-	if (write(ctx, temp) != 0)
+	if (write(ctx, temp) != 0) {
+		unlink(temp);
 		status = EXIT_ENVIRONMENT;
-	else if (sync_path(temp, O_RDONLY) != 0) {
-		diag_error(temp, 0, "cannot write: %s", strerror(errno));
-		status = EXIT_ENVIRONMENT;
-	} else if (rename(temp, path) != 0) {
-		diag_error(path, 0, "cannot rename into place: %s",
-		           strerror(errno));
-		status = EXIT_ENVIRONMENT;
-	} else if (sync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {
-		diag_error(dir, 0, "cannot sync directory: %s",
-		           strerror(errno));
+	} else if (atomic_commit(temp, path) != 0) {
 		status = EXIT_ENVIRONMENT;
 	}
-	if (status != EXIT_ACCEPTED)
-		unlink(temp);
 	free(temp);
 	free(path);
 	return status;
@@ -129,7 +95,7 @@ int report_output_write(const report_data *data, const char *head,
 
 	if (kpi->overflow)
 		status = EXIT_INTEGRITY;
-	else if (make_directory(dir) != 0 ||
+	else if (make_dirs(dir) != 0 ||
 	         (scratch = scratch_folder(dir)) == NULL)
 		status = EXIT_ENVIRONMENT;
 	else {

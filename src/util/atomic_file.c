@@ -22,10 +22,16 @@ int make_dirs(const char *dir)
 		if (*p != '/' && !end)
 			continue;
 		*p = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-			status = diag_error(path, 0, "cannot create folder: %s",
-			                    strerror(errno));
-			break;
+		if (mkdir(path, 0755) != 0) {
+			struct stat info;
+			if (errno != EEXIST)
+				status = diag_error(path, 0, "cannot create "
+				                    "folder: %s", strerror(errno));
+			else if (stat(path, &info) != 0 ||
+			         !S_ISDIR(info.st_mode))
+				status = diag_error(path, 0, "not a directory");
+			if (status != 0)
+				break;
 		}
 		if (end)
 			break;
@@ -55,6 +61,27 @@ static int sync_folder_of(const char *path)
 		close(fd);
 	free(dir);
 	return status;
+}
+
+int atomic_commit(const char *temp, const char *path)
+{
+	int fd = open(temp, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd) != 0) {
+		diag_error(temp, 0, "cannot write: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(temp);
+		return -1;
+	}
+	close(fd);
+	if (rename(temp, path) != 0) {
+		diag_error(path, 0, "cannot rename into place: %s",
+		           strerror(errno));
+		unlink(temp);
+		return -1;
+	}
+	return sync_folder_of(path);
 }
 
 int atomic_write(const char *path, const void *data, size_t length)

@@ -6,9 +6,15 @@
 
 #include <stddef.h>
 
-/* Creates dir and its missing parents (mode 0755).  Returns 0, or -1 after
- * reporting. */
+/* Creates dir and its missing parents (mode 0755); something that exists
+ * but is not a folder is an error ("not a directory").  Returns 0, or -1
+ * after reporting. */
 int make_dirs(const char *dir);
+
+/* Puts a finished temporary file in place: fsync it, rename it to path,
+ * fsync the folder.  On failure the temporary file is removed.  Returns 0,
+ * or -1 after reporting. */
+int atomic_commit(const char *temp, const char *path);
 
 /* Writes data to path atomically (mode 0644).  Returns 0, or -1 after
  * reporting; on failure path is untouched and no temporary file remains. */
