@@ -45,7 +45,7 @@ static int apply_file(read_ahead *ra, order_book *book, ledger *l,
 		diag_warning(path, 0, "batch '%s' is already booked: skipped",
 		             b->id);
 		counts->skipped++;
-		batch_free(b);
+		read_ahead_recycle(ra, b);
 		return EXIT_ACCEPTED;
 	}
 	effects = xcalloc(b->op_count + 1, sizeof *effects);
@@ -69,7 +69,7 @@ static int apply_file(read_ahead *ra, order_book *book, ledger *l,
 		status = EXIT_ACCEPTED;
 	}
 	free(effects);
-	batch_free(b);
+	read_ahead_recycle(ra, b);
 	return status;
 }
 

@@ -143,7 +143,7 @@ done:
 	else if (fr->fate == FATE_REJECTED)
 		diag_note(fr->path, 0, "rejected: moved to %s", r->reject_dir);
 	free(effects);
-	batch_free(b);
+	read_ahead_recycle(ra, b);
 	return status;
 }
 

@@ -46,7 +46,7 @@ static int validate_file(read_ahead *ra, order_book *book,
 	if (order_book_has_batch(book, b->id)) {
 		diag_warning(path, 0, "batch '%s' is already booked: it would "
 		             "be skipped", b->id);
-		batch_free(b);
+		read_ahead_recycle(ra, b);
 		return EXIT_ACCEPTED;
 	}
 	book_txn_begin(book);
@@ -59,7 +59,7 @@ static int validate_file(read_ahead *ra, order_book *book,
 	} else {
 		book_txn_abort(book);
 	}
-	batch_free(b);
+	read_ahead_recycle(ra, b);
 	return refused == 0 ? EXIT_ACCEPTED : EXIT_REJECTED;
 }
 

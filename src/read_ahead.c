@@ -29,6 +29,8 @@ struct read_ahead {
 	pthread_cond_t changed;
 	pthread_t *threads;
 	unsigned thread_count;
+	batch **recycled;            /* batches to free on a reader thread */
+	size_t recycled_count, recycled_capacity;
 };
 
 unsigned read_ahead_default_threads(void)
@@ -44,18 +46,48 @@ static void read_one(read_ahead *ra, size_t index, struct slot *out)
 	out->messages = diag_defer_end();
 }
 
+/* Takes the recycled batches (called with the lock held). */
+static batch **take_recycled(read_ahead *ra, size_t *count)
+{
+	batch **list = ra->recycled;
+
+	*count = ra->recycled_count;
+	ra->recycled = NULL;
+	ra->recycled_count = ra->recycled_capacity = 0;
+	return list;
+}
+
+static void free_batches(batch **list, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		batch_free(list[i]);
+	free(list);
+}
+
 static void *reader_thread(void *arg)
 {
 	read_ahead *ra = arg;
 
 	pthread_mutex_lock(&ra->lock);
 	for (;;) {
-		size_t index;
+		size_t index, garbage_count;
 		struct slot result = { 0 };
+		batch **garbage;
+
+		if (ra->recycled_count > 0) {
+			garbage = take_recycled(ra, &garbage_count);
+			pthread_mutex_unlock(&ra->lock);
+			free_batches(garbage, garbage_count);
+			pthread_mutex_lock(&ra->lock);
+			continue;
+		}
 
 		while (!ra->stopping && ra->next_to_read < ra->count &&
-		       ra->next_to_read >= ra->next_to_take + ra->window)
+		       ra->next_to_read >= ra->next_to_take + ra->window &&
+		       ra->recycled_count == 0)
 			pthread_cond_wait(&ra->changed, &ra->lock);
+		if (ra->recycled_count > 0 && !ra->stopping)
+			continue;
 		if (ra->stopping || ra->next_to_read >= ra->count)
 			break;
 		index = ra->next_to_read++;
@@ -125,8 +157,27 @@ batch_read_status read_ahead_next(read_ahead *ra, batch **out)
 	return slot->status;
 }
 
+void read_ahead_recycle(read_ahead *ra, batch *b)
+{
+	if (b == NULL)
+		return;
+	if (ra->thread_count == 0) {
+		batch_free(b);
+		return;
+	}
+	pthread_mutex_lock(&ra->lock);
+	ra->recycled = xgrow(ra->recycled, &ra->recycled_capacity,
+	                     ra->recycled_count + 1, sizeof *ra->recycled);
+	ra->recycled[ra->recycled_count++] = b;
+	pthread_cond_broadcast(&ra->changed);
+	pthread_mutex_unlock(&ra->lock);
+}
+
 void read_ahead_stop(read_ahead *ra)
 {
+	batch **garbage;
+	size_t garbage_count;
+
 	if (ra == NULL)
 		return;
 	pthread_mutex_lock(&ra->lock);
@@ -135,6 +186,8 @@ void read_ahead_stop(read_ahead *ra)
 	pthread_mutex_unlock(&ra->lock);
 	for (unsigned i = 0; i < ra->thread_count; i++)
 		pthread_join(ra->threads[i], NULL);
+	garbage = take_recycled(ra, &garbage_count);
+	free_batches(garbage, garbage_count);
 	for (size_t i = 0; i < ra->count; i++) {
 		batch_free(ra->slots[i].batch);
 		if (ra->slots[i].messages != NULL)
