@@ -59,15 +59,15 @@ struct run {
 	ledger *ledger;
 	order_book *book;
 	doc_output documents;
-	double stage_seconds[5];
+	double stage_seconds[6];
 	bool tty_progress;
 	bool ledger_failed;        /* a batch could not be written: stop */
 };
 
-enum { STAGE_SETUP, STAGE_BOOK, STAGE_DOCUMENTS, STAGE_REPORTS,
+enum { STAGE_SETUP, STAGE_BOOK, STAGE_PLAN, STAGE_DOCUMENTS, STAGE_REPORTS,
        STAGE_RUN_JSON };
 static const char *const stage_names[] = {
-	"setup", "book", "documents", "reports", "run_json"
+	"setup", "book", "plan", "documents", "reports", "run_json"
 };
 
 static double now_seconds(void)
@@ -197,6 +197,8 @@ static int documents_and_reports(struct run *r)
 
 	doc_plan_init(&p.plan, NULL, 0);
 	status = ledger_replay(r->ledger, &target);
+	r->stage_seconds[STAGE_PLAN] = now_seconds() - start;
+	start = now_seconds();
 	if (status == EXIT_ACCEPTED)
 		status = doc_output_write(r->templates, r->signer, &p.plan,
 		                          r->out_dir, r->as_of, true, r->jobs,

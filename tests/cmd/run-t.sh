@@ -51,7 +51,7 @@ c = r["counts"]
 assert (c["booked"], c["rejected"], c["documents"]) == (5, 0, 12), c
 assert r["exit"] == 0 and len(r["documents"]) == 12
 assert r["ledger"]["head"].startswith("137:")
-assert set(r["seconds"]) == {"setup", "book", "documents", "reports"}
+assert set(r["seconds"]) == {"setup", "book", "plan", "documents", "reports"}
 PYEOF
 	ok $? "run.json is JSON with the counts, documents, head and timings"
 else
