@@ -72,7 +72,9 @@ struct engine {
 static _Thread_local struct engine *engine;
 /* An engine inherited through fork(): its font files share their offsets
  * with the parent's, so the child must neither read nor close them. */
-static _Thread_local struct engine *inherited;
+/* volatile: written only, yet it must stay, as the root that keeps the
+ * inherited engine reachable for leak checkers. */
+static struct engine *volatile inherited;
 
 static void on_hpdf_error(HPDF_STATUS error, HPDF_STATUS detail, void *data)
 {
