@@ -1,0 +1,176 @@
+#!/bin/sh
+# I/O fault injection: mandate run over the sample days with the N-th
+# file-system write call (open for writing, write, fsync, rename, ftruncate
+# under the run's folder; see tests/faultshim.c) failing, for each N.
+# Each time: exit 4, a ledger that verifies and holds whole batches only (a
+# committed prefix of the clean run's ledger), no final-named file that is
+# not exactly the clean run's, no temporary left behind; then a clean re-run
+# exits 0 and ends byte for byte where a run that never failed ends.
+#
+# make check walks every call up to FAULT_CAP (400), then a stride so that
+# about FAULT_CAP more points are exercised; FAULT_FULL=1 walks them all:
+#   make check TESTS=tests/cmd/faults-t.sh FAULT_FULL=1
+. "${srcdir:-.}/tests/lib.sh"
+
+SHIM="$builddir/tests/faultshim.so"
+if [ ! -f "$SHIM" ]; then
+	echo "1..0 # SKIP tests/faultshim.so not built"
+	exit 0
+fi
+case $SHIM in /*) ;; *) SHIM="$(pwd)/$SHIM" ;; esac
+scratch
+tmp=$(cd "$tmp" && pwd -P)
+PY=/usr/bin/python3
+AS_OF="--as-of 2026-11-26"
+CAP=${FAULT_CAP:-400}
+sh "$srcdir/samples/make-demo-key.sh" "$tmp/key" >/dev/null 2>&1 || bail "no demo key"
+SIGN="--key $tmp/key/demo-key.pem --cert $tmp/key/demo-cert.pem"
+
+fresh() {  # fresh DIR: the five sample days in DIR/in
+	rm -rf "$1"; mkdir -p "$1/in"; cp "$srcdir"/samples/day-0*.xml "$1/in/"
+}
+# run DIR [VAR=VALUE...]: the nightly job over DIR/in, -j 1 (no worker
+# processes, so the order of the I/O calls is the same every time)
+run() {
+	d=$1; shift
+	env "$@" "$MANDATE" -q run --ledger "$d/books" --out "$d/out" $AS_OF \
+		$SIGN -j 1 "$d/in" >"$d.stdout" 2>"$d.stderr"
+}
+shimmed() {  # shimmed DIR VAR=VALUE...: run DIR under the shim, root DIR
+	d=$1; shift
+	run "$d" LD_PRELOAD="$SHIM" FAULT_ROOT="$d" "$@"
+}
+finals() {  # the final-named files under DIR/out, sorted
+	(cd "$1/out" 2>/dev/null && find . -type f ! -name '*.tmp' \
+		! -name '*.tmp[0-9]*' ! -path './.xlsx-tmp/*' | LC_ALL=C sort)
+}
+temps() {  # temporaries left under DIR/out
+	(cd "$1/out" 2>/dev/null && find . \( -name '*.tmp' -o -name '*.tmp[0-9]*' \
+		-o -path './.xlsx-tmp/*' \) -print | LC_ALL=C sort)
+}
+
+# The reference: a clean run, counting its I/O calls.
+ref=$tmp/ref
+fresh "$ref"
+shimmed "$ref" FAULT_COUNT_FILE="$tmp/count" FAULT_TRACE="$tmp/trace"
+is 0 $? "a clean run under the shim: exit 0"
+total=$(cat "$tmp/count" 2>/dev/null)
+[ -n "$total" ] && [ "$total" -gt 0 ]
+ok $? "the shim counted its I/O calls"
+[ -n "$total" ] && [ "$total" -gt 0 ] || done_testing
+diag "a run of the sample days makes $total I/O calls:" \
+	"$(awk '{print $2}' "$tmp/trace" | sort | uniq -c | tr -s ' ' | tr '\n' ',' | sed 's/,$//')"
+fresh "$tmp/plain"
+run "$tmp/plain"
+cmp -s "$tmp/plain/books" "$ref/books" &&
+	diff -r -x run.json "$tmp/plain/out" "$ref/out" >/dev/null
+ok $? "the shim changes nothing: the same ledger and output as without it"
+fresh "$tmp/again"
+shimmed "$tmp/again" FAULT_COUNT_FILE="$tmp/count2"
+is "$total" "$(cat "$tmp/count2")" "a second clean run makes the same number of calls"
+
+# The points to walk.
+if [ "${FAULT_FULL:-0}" = 1 ] || [ "$total" -le "$CAP" ]; then
+	points=$(seq 1 "$total")
+else
+	stride=$(( (total - CAP + CAP - 1) / CAP ))
+	[ "$stride" -ge 1 ] || stride=1
+	points=$( { seq 1 "$CAP"; seq $((CAP + stride)) "$stride" "$total"; echo "$total"; } | sort -nu)
+fi
+
+walked=0; tolerated=0; scratch_points=0; bad_scratch=0; bad_exit=0; bad_hit=0; bad_verify=0; bad_prefix=0; bad_final=0
+bad_temp=0; bad_json=0; bad_rerun=0; bad_same=0
+p=$tmp/p
+started=$(date +%s)
+note() {  # note COUNTER MESSAGE: count a failure at this point, say why
+	# A fault in libxlsxwriter's scratch files is a known bug (see below):
+	# counted apart so that every other check stays strict.
+	if [ "$in_scratch" = 1 ]; then
+		[ "$scratch_bad_here" = 1 ] || bad_scratch=$((bad_scratch + 1))
+		scratch_bad_here=1
+	else
+		eval "$1=\$(($1 + 1))"
+	fi
+	diag "fault $n ($(cat "$tmp/fault.log" 2>/dev/null | cut -d' ' -f2- | sed "s|$p/||")): $2"
+}
+for n in $points; do
+	walked=$((walked + 1))
+	case $((n % 3)) in 0) e=EIO ;; 1) e=ENOSPC ;; *) e=EFBIG ;; esac
+	fresh "$p"
+	rm -f "$tmp/fault.log"
+	shimmed "$p" FAULT_AT="$n" FAULT_ERRNO="$e" FAULT_LOG="$tmp/fault.log"
+	rc=$?
+	in_scratch=0; scratch_bad_here=0
+	if grep -q '/out/\.xlsx-tmp/' "$tmp/fault.log" 2>/dev/null; then
+		in_scratch=1; scratch_points=$((scratch_points + 1))
+	fi
+	[ -s "$tmp/fault.log" ] || note bad_hit "the fault was never reached"
+	if [ "$rc" -eq 0 ]; then
+		# Tolerated only if the run did all it should have: the clean
+		# run's ledger and output, byte for byte.
+		if cmp -s "$p/books" "$ref/books" &&
+		   diff -r -x run.json "$p/out" "$ref/out" >/dev/null; then
+			tolerated=$((tolerated + 1))
+			diag "fault $n ($(cut -d' ' -f2- "$tmp/fault.log" | sed "s|$p/||")): tolerated, exit 0 with the clean run's output"
+		else
+			note bad_exit "exit 0, yet the ledger or output is not the clean run's"
+		fi
+	elif [ "$rc" -ne 4 ]; then
+		note bad_exit "exit $rc, not 4: $(head -c 300 "$p.stderr")"
+	fi
+	if [ -e "$p/books" ]; then
+		"$MANDATE" verify --ledger "$p/books" >"$tmp/v.out" 2>&1 ||
+			note bad_verify "the ledger does not verify: $(head -c 300 "$tmp/v.out")"
+		grep -q uncommitted "$tmp/v.out" &&
+			note bad_verify "an uncommitted tail is left: $(head -c 300 "$tmp/v.out")"
+		size=$(wc -c <"$p/books")
+		cmp -s -n "$size" "$p/books" "$ref/books" ||
+			note bad_prefix "the ledger is not a prefix of the clean run's"
+	fi
+	for f in $(finals "$p"); do
+		case $f in
+		./run.json)
+			if [ -x "$PY" ]; then
+				"$PY" -c 'import json,sys; json.load(open(sys.argv[1]))' \
+					"$p/out/$f" 2>/dev/null ||
+					note bad_json "run.json is not whole JSON"
+			fi ;;
+		*)
+			cmp -s "$p/out/$f" "$ref/out/$f" ||
+				note bad_final "$f is not the clean run's file (partial?)" ;;
+		esac
+	done
+	left=$(temps "$p")
+	[ -z "$left" ] || note bad_temp "temporaries left: $(echo $left)"
+	run "$p"
+	rc=$?
+	[ "$rc" -eq 0 ] || note bad_rerun "the clean re-run exits $rc: $(head -c 300 "$p.stderr")"
+	cmp -s "$p/books" "$ref/books" &&
+		diff -r -x run.json "$p/out" "$ref/out" >/dev/null ||
+		note bad_same "after the re-run the ledger or output differs from a clean run"
+done
+elapsed=$(( $(date +%s) - started ))
+
+diag "fault points exercised: $walked of $total I/O calls ($elapsed s);" \
+	"$tolerated tolerated (exit 0, output whole);" \
+	"$scratch_points in libxlsxwriter's scratch files, $bad_scratch of them mishandled"
+is 0 $bad_hit "every injected fault was reached"
+is 0 $bad_exit "every run with a failing I/O call exits 4 (or 0 with all its output whole)"
+is 0 $bad_verify "every ledger left behind verifies, with no uncommitted tail"
+is 0 $bad_prefix "every ledger left behind holds whole batches of the clean run"
+is 0 $bad_final "no final-named document or workbook is partial"
+is 0 $bad_json "no run.json is partial"
+is 0 $bad_temp "no temporary file is left behind"
+is 0 $bad_rerun "every clean re-run exits 0"
+is 0 $bad_same "and ends with exactly the clean run's ledger, documents and workbooks"
+# Known bug: libxlsxwriter 1.1.4 does not check its writes to the worksheet
+# scratch files in OUT/.xlsx-tmp, so a failing write there gives exit 0 and
+# a workbook whose sheet XML is cut short.  Marked TODO so make check stays
+# green; remove the TODO once report_output.c catches it (it then XPASSes).
+tap_count=$((tap_count + 1))
+if [ "$bad_scratch" -eq 0 ]; then
+	echo "ok $tap_count - a failing write to libxlsxwriter's scratch files is caught # TODO known bug"
+else
+	echo "not ok $tap_count - a failing write to libxlsxwriter's scratch files is caught ($bad_scratch of $scratch_points points) # TODO known bug"
+fi
+done_testing
