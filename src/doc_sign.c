@@ -34,6 +34,7 @@
 #include <openssl/x509.h>
 
 #include "util/diag.h"
+#include "util/whole_file.h"
 #include "util/xalloc.h"
 
 #define SMALL_FILE_MAX (4u << 20)      /* keys, certificates, PKCS#12 */
@@ -292,52 +293,9 @@ static unsigned char *cms_sign_digest(const signer *s,
 static unsigned char *read_small_file(const char *path, bool secret,
                                       size_t *length)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	unsigned char *data;
-	struct stat st;
-	size_t got = 0;
-
-	if (fd < 0) {
-		diag_error(path, 0, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) != 0) {
-		diag_error(path, 0, "cannot read: %s", strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)SMALL_FILE_MAX) {
-		diag_error(path, 0, "%s", S_ISREG(st.st_mode)
-		           ? "too large for a key or certificate file"
-		           : "not a regular file");
-		close(fd);
-		return NULL;
-	}
-	if (secret && (st.st_mode & 077) != 0) {
-		diag_error(path, 0, "holds a private key but is accessible by "
-		           "group or others (mode %04o): chmod 600 it",
-		           (unsigned)(st.st_mode & 07777));
-		close(fd);
-		return NULL;
-	}
-	data = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			diag_error(path, 0, "cannot read: %s",
-			           n < 0 ? strerror(errno) : "file shrank");
-			OPENSSL_cleanse(data, got);
-			free(data);
-			close(fd);
-			return NULL;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	*length = got;
-	return data;
+	return read_whole_file(path, SMALL_FILE_MAX,
+	                       "too large for a key or certificate file",
+	                       secret, length);
 }
 
 static void forget(unsigned char *data, size_t length)
@@ -1573,43 +1531,8 @@ fail:
 
 static unsigned char *read_pdf(const char *path, size_t *length)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	unsigned char *data;
-	struct stat st;
-	size_t got = 0;
-
-	if (fd < 0) {
-		diag_error(path, 0, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) != 0) {
-		diag_error(path, 0, "cannot read: %s", strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	if (!S_ISREG(st.st_mode) || (uintmax_t)st.st_size > PDF_MAX) {
-		diag_error(path, 0, "%s", S_ISREG(st.st_mode)
-		           ? "too large to sign" : "not a regular file");
-		close(fd);
-		return NULL;
-	}
-	data = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			diag_error(path, 0, "cannot read: %s",
-			           n < 0 ? strerror(errno) : "file shrank");
-			free(data);
-			close(fd);
-			return NULL;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	*length = got;
-	return data;
+	return read_whole_file(path, PDF_MAX, "too large to sign", false,
+	                       length);
 }
 
 /* Writes path whole or not at all: a temporary name beside it, fsync,

@@ -10,7 +10,9 @@
 
 #include "util/atomic_file.h"
 #include "util/diag.h"
+#include "util/whole_file.h"
 #include "util/xalloc.h"
+#include "xml_safe.h"
 
 static const char *base_name(const char *path)
 {
@@ -22,31 +24,15 @@ static const char *base_name(const char *path)
  * remove the original. */
 static int move_across(const char *from, const char *to)
 {
-	int fd = open(from, O_RDONLY | O_CLOEXEC);
-	struct stat info;
-	char *data;
-	size_t done = 0;
+	size_t length;
+	unsigned char *data = read_whole_file(from, XML_SAFE_MAX_FILE,
+	                                      "too large to move", false,
+	                                      &length);
 	int status;
 
-	if (fd < 0 || fstat(fd, &info) != 0) {
-		status = diag_error(from, 0, "cannot read: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return status;
-	}
-	data = xmalloc((size_t)info.st_size + 1);
-	while (done < (size_t)info.st_size) {
-		ssize_t n = read(fd, data + done, (size_t)info.st_size - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		done += (size_t)n;
-	}
-	close(fd);
-	status = done == (size_t)info.st_size
-	         ? atomic_write(to, data, done)
-	         : diag_error(from, 0, "cannot read: file shrank");
+	if (data == NULL)
+		return -1;
+	status = atomic_write(to, data, length);
 	free(data);
 	if (status == 0 && unlink(from) != 0)
 		status = diag_error(from, 0, "cannot remove after copying to "
