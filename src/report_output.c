@@ -14,13 +14,30 @@
 #include "cli.h"
 #include "kpi.h"
 #include "report_xlsx.h"
+#include "xlsx_check.h"
 #include "util/atomic_file.h"
 #include "util/diag.h"
 #include "util/xalloc.h"
 
 typedef int (*workbook_fn)(const report_context *ctx, const char *path);
 
-/* Writes DIR/NAME through DIR/NAME.tmp; an exit code. */
+/* Reads the workbook just written back whole (see xlsx_check.h: a failed
+ * write to libxlsxwriter's scratch files is not reported otherwise). */
+static int check_written(const char *temp, const char *scratch)
+{
+	char *why = NULL;
+
+	if (xlsx_check(temp, &why) == 0)
+		return 0;
+	diag_error(temp, 0, "the workbook as written is damaged (%s); a write "
+	           "to its scratch files in %s must have failed (disk full?)",
+	           why, scratch);
+	free(why);
+	return -1;
+}
+
+/* Writes DIR/NAME through DIR/NAME.tmp, checked before it is renamed; an
+ * exit code. */
 static int write_workbook(const report_context *ctx, const char *dir,
                           const char *name, workbook_fn write)
 {
@@ -28,7 +45,7 @@ static int write_workbook(const report_context *ctx, const char *dir,
 	char *temp = xasprintf("%s.tmp", path);
 	int status = EXIT_ACCEPTED;
 
-	if (write(ctx, temp) != 0) {
+	if (write(ctx, temp) != 0 || check_written(temp, ctx->tmpdir) != 0) {
 		unlink(temp);
 		status = EXIT_ENVIRONMENT;
 	} else if (atomic_commit(temp, path) != 0) {

@@ -25,6 +25,8 @@
  *                      without it the shim counts nothing)
  *   FAULT_AT=N         make the N-th counted call (1-based) fail
  *   FAULT_ERRNO=E      ENOSPC (default), EIO or EFBIG
+ *   FAULT_ACTION=kill  instead of failing the N-th call, kill the process
+ *                      with SIGKILL just before it (a crash after call N-1)
  *   FAULT_ONLY=LIST    count only these kinds, comma separated:
  *                      open,write,fsync,rename,ftruncate
  *   FAULT_COUNT_FILE=F at exit, write the number of counted calls to F
@@ -44,6 +46,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -67,6 +70,7 @@ static size_t root_length;
 static bool enabled;
 static unsigned long fault_at;
 static int fault_errno = ENOSPC;
+static bool fault_kills;
 static bool kinds[K_COUNT];
 static pid_t owner;
 static const char *count_file, *log_file, *trace_file;
@@ -150,6 +154,8 @@ static void shim_init(void)
 		else
 			fault_errno = ENOSPC;
 	}
+	value = getenv("FAULT_ACTION");
+	fault_kills = value != NULL && strcmp(value, "kill") == 0;
 	value = getenv("FAULT_ONLY");
 	for (int k = 0; k < K_COUNT; k++) {
 		if (value == NULL || *value == '\0') {
@@ -239,9 +245,11 @@ static bool hit(enum kind k, const char *call, const char *what)
 		return false;
 	if (log_file != NULL) {
 		snprintf(line, sizeof line, "%lu %s %s %s\n", n, call, what,
-		         strerror(fault_errno));
+		         fault_kills ? "SIGKILL" : strerror(fault_errno));
 		append_line(log_file, line);
 	}
+	if (fault_kills)
+		kill(getpid(), SIGKILL);
 	errno = fault_errno;
 	return true;
 }

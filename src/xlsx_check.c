@@ -1,0 +1,208 @@
+/* Checking a written workbook; see xlsx_check.h. */
+#include "xlsx_check.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+
+#include "util/xalloc.h"
+#include "util/zip_read.h"
+
+typedef struct part_check {
+	xmlParserCtxtPtr parser;       /* NULL: not an XML part */
+	const char *name;
+	bool worksheet;
+	long dimension_last_row;       /* 0: no <dimension> range seen */
+	long last_row, current_row;
+	char *problem;                 /* the first one found */
+} part_check;
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Notes the first problem: `line L: WHAT "VALUE" COMPLAINT`. */
+static void problem(part_check *c, const char *what, const char *value,
+                    int length, const char *complaint)
+{
+	if (c->problem == NULL)
+		c->problem = xasprintf("line %d: %s \"%.*s\" %s",
+		                       xmlSAX2GetLineNumber(c->parser), what,
+		                       length, value, complaint);
+}
+
+/* The row number of a cell reference such as "AB12"; -1 if malformed. */
+static long row_of_reference(const char *ref, int length)
+{
+	int i = 0;
+	long row = 0;
+
+	while (i < length && ref[i] >= 'A' && ref[i] <= 'Z')
+		i++;
+	if (i == 0 || i == length)
+		return -1;
+	for (; i < length; i++) {
+		if (ref[i] < '0' || ref[i] > '9' || row > 10000000)
+			return -1;
+		row = row * 10 + (ref[i] - '0');
+	}
+	return row;
+}
+
+/* The number of a whole decimal attribute; -1 if malformed. */
+static long number_of(const char *text, int length)
+{
+	long n = 0;
+
+	if (length == 0)
+		return -1;
+	for (int i = 0; i < length; i++) {
+		if (text[i] < '0' || text[i] > '9' || n > 10000000)
+			return -1;
+		n = n * 10 + (text[i] - '0');
+	}
+	return n;
+}
+
+static void on_element(void *ctx, const xmlChar *local, const xmlChar *prefix,
+                       const xmlChar *uri, int namespaces,
+                       const xmlChar **ns, int count, int defaulted,
+                       const xmlChar **attributes)
+{
+	part_check *c = ctx;   /* the parser's user data */
+	const char *name = (const char *)local;
+	(void)prefix, (void)uri, (void)namespaces, (void)ns, (void)defaulted;
+
+	if (!c->worksheet)
+		return;
+	for (int i = 0; i < count; i++) {
+		const xmlChar **a = attributes + 5 * i;
+		const char *value = (const char *)a[3];
+		int length = (int)(a[4] - a[3]);
+		if (strcmp((const char *)a[0], "ref") == 0 &&
+		    strcmp(name, "dimension") == 0) {
+			const char *colon = memchr(value, ':', (size_t)length);
+			if (colon != NULL)
+				c->dimension_last_row = row_of_reference(colon + 1,
+				        length - (int)(colon + 1 - value));
+		} else if (strcmp((const char *)a[0], "r") == 0 &&
+		           strcmp(name, "row") == 0) {
+			long row = number_of(value, length);
+			if (row <= c->last_row)
+				problem(c, "row", value, length,
+				        "does not follow the row before it");
+			c->current_row = c->last_row = row;
+		} else if (strcmp((const char *)a[0], "r") == 0 &&
+		           strcmp(name, "c") == 0) {
+			if (row_of_reference(value, length) != c->current_row)
+				problem(c, "cell", value, length,
+				        "lies outside its row");
+		}
+	}
+}
+
+static void on_error(void *ctx, xmlErrorPtr error)
+{
+	part_check *c = ctx;
+	if (c->problem == NULL && error != NULL && error->level >= XML_ERR_ERROR) {
+		const char *text = error->message != NULL ? error->message : "?";
+		int length = (int)strcspn(text, "\n");
+		c->problem = xasprintf("line %d: not well-formed XML: %.*s",
+		                       error->line, length, text);
+	}
+}
+
+static int begin_part(void *ctx, const char *name, char **why)
+{
+	part_check *c = ctx;
+	xmlSAXHandler sax;
+
+	*c = (part_check){ .name = name };
+	if (!ends_with(name, ".xml") && !ends_with(name, ".rels"))
+		return 0;
+	c->worksheet = strncmp(name, "xl/worksheets/sheet", 19) == 0;
+	memset(&sax, 0, sizeof sax);
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.startElementNs = on_element;
+	sax.serror = on_error;
+	c->parser = xmlCreatePushParserCtxt(&sax, c, NULL, 0, name);
+	if (c->parser == NULL) {
+		*why = xasprintf("%s: cannot start an XML parser", name);
+		return -1;
+	}
+	xmlCtxtUseOptions(c->parser, XML_PARSE_NONET | XML_PARSE_HUGE);
+	return 0;
+}
+
+static int finish(part_check *c, char **why)
+{
+	if (c->problem == NULL && c->worksheet &&
+	    c->dimension_last_row > 0 && c->last_row != c->dimension_last_row)
+		c->problem = xasprintf("the last row is %ld, its dimension says %ld",
+		                       c->last_row, c->dimension_last_row);
+	if (c->parser != NULL) {
+		xmlFreeParserCtxt(c->parser);
+		c->parser = NULL;
+	}
+	if (c->problem == NULL)
+		return 0;
+	*why = xasprintf("%s: %s", c->name, c->problem);
+	free(c->problem);
+	c->problem = NULL;
+	return -1;
+}
+
+static int part_chunk(void *ctx, const unsigned char *bytes, size_t length,
+                      char **why)
+{
+	part_check *c = ctx;
+
+	if (c->parser == NULL)
+		return 0;
+	while (length > 0 && c->problem == NULL) {
+		int take = length > (1 << 20) ? 1 << 20 : (int)length;
+		if (xmlParseChunk(c->parser, (const char *)bytes, take, 0) != 0 &&
+		    c->problem == NULL)
+			c->problem = xasprintf("not well-formed XML");
+		bytes += take;
+		length -= (size_t)take;
+	}
+	return c->problem == NULL ? 0 : finish(c, why);
+}
+
+static int end_part(void *ctx, char **why)
+{
+	part_check *c = ctx;
+
+	if (c->parser == NULL)
+		return 0;
+	if (c->problem == NULL)
+		xmlParseChunk(c->parser, NULL, 0, 1);
+	if (c->problem == NULL && !c->parser->wellFormed)
+		c->problem = xasprintf("not well-formed XML (cut short?)");
+	return finish(c, why);
+}
+
+int xlsx_check(const char *path, char **why)
+{
+	part_check check = { 0 };
+	zip_visitor visitor = { .ctx = &check, .begin = begin_part,
+	                        .chunk = part_chunk, .end = end_part };
+	long entries = zip_read_entries(path, &visitor, why);
+
+	if (check.parser != NULL)
+		xmlFreeParserCtxt(check.parser);
+	free(check.problem);
+	if (entries < 0)
+		return -1;
+	if (entries == 0) {
+		*why = xasprintf("the archive holds no part");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,19 @@
+/* Checking a workbook file as written, before it gets its final name.
+ *
+ * libxlsxwriter 1.1.4 does not check its writes to the scratch files it
+ * assembles each part in: a write that fails there (disk full, I/O error,
+ * file size limit) leaves a part cut short, yet workbook_close() reports
+ * success.  So the archive is read back whole: every entry must inflate to
+ * its recorded size and CRC-32, every XML part must be well-formed, and in
+ * each worksheet the rows must rise, every cell must lie in its row, and
+ * the last row must be the one the sheet's <dimension> announces.  A lost
+ * stretch of a sheet cannot keep all of that true unless it lies inside
+ * one cell's text. */
+#ifndef MANDATE_XLSX_CHECK_H
+#define MANDATE_XLSX_CHECK_H
+
+/* 0 if the workbook at path reads back whole; otherwise -1 with *why set
+ * (owned by the caller, naming the part and the line). */
+int xlsx_check(const char *path, char **why);
+
+#endif

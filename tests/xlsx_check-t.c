@@ -1,0 +1,247 @@
+/* xlsx_check (and util/zip_read under it): a workbook libxlsxwriter wrote
+ * reads back whole; one cut short, one with a flipped byte, and sheets that
+ * lost a stretch of their XML (what a failed scratch-file write leaves) are
+ * each refused with a message naming the part. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+#include <zlib.h>
+
+#include "tap.h"
+#include "util/xalloc.h"
+#include "util/zip_read.h"
+#include "xlsx_check.h"
+
+/* ---- a tiny writer of stored (uncompressed) ZIP archives ---------------- */
+
+static void put16(FILE *f, unsigned v) { fputc(v & 0xff, f); fputc(v >> 8 & 0xff, f); }
+static void put32(FILE *f, uint32_t v) { put16(f, v & 0xffff); put16(f, v >> 16); }
+
+/* Writes a ZIP of count entries (names[i] holding texts[i]) to path. */
+static void write_stored_zip(const char *path, int count,
+                             const char *const *names, const char *const *texts)
+{
+	FILE *f = fopen(path, "wb");
+	long offsets[8], start, directory;
+
+	if (f == NULL || count > 8)
+		bail("cannot write %s", path);
+	for (int i = 0; i < count; i++) {
+		size_t n = strlen(texts[i]);
+		uint32_t crc = (uint32_t)crc32(0, (const Bytef *)texts[i], (uInt)n);
+		offsets[i] = ftell(f);
+		put32(f, 0x04034b50); put16(f, 20); put16(f, 0); put16(f, 0);
+		put16(f, 0); put16(f, 0); put32(f, crc); put32(f, (uint32_t)n);
+		put32(f, (uint32_t)n); put16(f, (unsigned)strlen(names[i]));
+		put16(f, 0);
+		fputs(names[i], f);
+		fwrite(texts[i], 1, n, f);
+	}
+	start = ftell(f);
+	for (int i = 0; i < count; i++) {
+		size_t n = strlen(texts[i]);
+		uint32_t crc = (uint32_t)crc32(0, (const Bytef *)texts[i], (uInt)n);
+		put32(f, 0x02014b50); put16(f, 20); put16(f, 20); put16(f, 0);
+		put16(f, 0); put16(f, 0); put16(f, 0); put32(f, crc);
+		put32(f, (uint32_t)n); put32(f, (uint32_t)n);
+		put16(f, (unsigned)strlen(names[i])); put16(f, 0); put16(f, 0);
+		put16(f, 0); put16(f, 0); put32(f, 0); put32(f, (uint32_t)offsets[i]);
+		fputs(names[i], f);
+	}
+	directory = ftell(f) - start;
+	put32(f, 0x06054b50); put16(f, 0); put16(f, 0);
+	put16(f, (unsigned)count); put16(f, (unsigned)count);
+	put32(f, (uint32_t)directory); put32(f, (uint32_t)start); put16(f, 0);
+	if (fclose(f) != 0)
+		bail("cannot write %s", path);
+}
+
+/* The sheet XML of rows first..last, each with cells A and B. */
+static char *sheet_rows(int first, int last, const char *dimension)
+{
+	size_t cap = 256 + (size_t)(last - first + 1) * 96;
+	char *xml = xmalloc(cap);
+	size_t n = (size_t)snprintf(xml, cap,
+	        "<?xml version=\"1.0\"?><worksheet xmlns=\"urn:x\">"
+	        "<dimension ref=\"%s\"/><sheetData>", dimension);
+	for (int r = first; r <= last; r++)
+		n += (size_t)snprintf(xml + n, cap - n,
+		        "<row r=\"%d\"><c r=\"A%d\" t=\"inlineStr\"><is><t>O-%d</t>"
+		        "</is></c><c r=\"B%d\"><v>%d</v></c></row>", r, r, r, r, r);
+	snprintf(xml + n, cap - n, "</sheetData></worksheet>");
+	return xml;
+}
+
+/* Checks a two-part archive with the given sheet; the message or "ok". */
+static char *check_sheet(const char *path, const char *sheet)
+{
+	const char *names[] = { "[Content_Types].xml", "xl/worksheets/sheet1.xml" };
+	const char *texts[] = { "<Types xmlns=\"urn:t\"/>", sheet };
+	char *why = NULL;
+
+	write_stored_zip(path, 2, names, texts);
+	if (xlsx_check(path, &why) == 0)
+		return xstrdup("ok");
+	return why;
+}
+
+static void expect(const char *path, const char *sheet, const char *wanted,
+                   const char *what)
+{
+	char *seen = check_sheet(path, sheet);
+	if (!ok(strstr(seen, wanted) != NULL, "%s", what))
+		diag("got: %s", seen);
+	free(seen);
+}
+
+/* ---- a real workbook ----------------------------------------------------- */
+
+static void write_real_workbook(const char *path, int rows)
+{
+	lxw_workbook_options options = { .constant_memory = LXW_TRUE,
+	                                 .use_zip64 = LXW_TRUE };
+	lxw_workbook *book = workbook_new_opt(path, &options);
+	lxw_worksheet *sheet = workbook_add_worksheet(book, "Orders");
+
+	for (int r = 0; r < rows; r++) {
+		char id[32];
+		snprintf(id, sizeof id, "ORD-%06d", r);
+		worksheet_write_string(sheet, (lxw_row_t)r, 0, id, NULL);
+		worksheet_write_number(sheet, (lxw_row_t)r, 1, r * 1.5, NULL);
+	}
+	if (workbook_close(book) != LXW_NO_ERROR)
+		bail("libxlsxwriter could not write %s", path);
+}
+
+static long file_size(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	long n;
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0)
+		bail("cannot open %s", path);
+	n = ftell(f);
+	fclose(f);
+	return n;
+}
+
+static void flip_byte(const char *path, long at)
+{
+	FILE *f = fopen(path, "r+b");
+	int c;
+	if (f == NULL || fseek(f, at, SEEK_SET) != 0 || (c = fgetc(f)) == EOF)
+		bail("cannot open %s", path);
+	fseek(f, at, SEEK_SET);
+	fputc(c ^ 0x55, f);
+	fclose(f);
+}
+
+int main(void)
+{
+	char *real = test_tmp_path("xlsx_check-t.xlsx");
+	char *copy = test_tmp_path("xlsx_check-t.copy.xlsx");
+	char *crafted = test_tmp_path("xlsx_check-t.zip");
+	char *why = NULL, *command, *sheet;
+	long size;
+
+	plan(12);
+
+	write_real_workbook(real, 20000);
+	ok(xlsx_check(real, &why) == 0, "a workbook libxlsxwriter wrote reads back whole");
+	if (why != NULL)
+		diag("%s", why);
+	free(why);
+
+	size = file_size(real);
+	command = xasprintf("head -c %ld '%s' >'%s'", size - 10, real, copy);
+	if (system(command) != 0)
+		bail("%s", command);
+	free(command);
+	ok(xlsx_check(copy, &why) != 0 && strstr(why, "cut short") != NULL,
+	   "the same workbook 10 bytes short is refused: cut short");
+	free(why);
+
+	command = xasprintf("cp '%s' '%s'", real, copy);
+	if (system(command) != 0)
+		bail("%s", command);
+	free(command);
+	flip_byte(copy, size / 2);
+	ok(xlsx_check(copy, &why) != 0 && strstr(why, "xl/worksheets/sheet1.xml") != NULL,
+	   "one flipped byte in its biggest part is refused, naming the part");
+	diag("flipped byte: %s", why);
+	free(why);
+
+	sheet = sheet_rows(1, 300, "A1:B300");
+	expect(crafted, sheet, "ok", "a crafted sheet of 300 whole rows passes");
+
+	/* A lost 4 KiB stretch, as a failed stdio flush leaves it. */
+	memmove(sheet + 5000, sheet + 5000 + 4096, strlen(sheet + 5000 + 4096) + 1);
+	expect(crafted, sheet, "xl/worksheets/sheet1.xml: ",
+	       "a sheet that lost 4 KiB in its middle is refused");
+	free(sheet);
+
+	/* A lost stretch from one cell's text to another's keeps the XML
+	 * well-formed: the cells then lie outside their row. */
+	sheet = sheet_rows(1, 300, "A1:B300");
+	{
+		char *from = strstr(sheet, "<t>O-100"), *to = strstr(sheet, "<t>O-160");
+		memmove(from + 5, to + 5, strlen(to + 5) + 1);
+	}
+	expect(crafted, sheet, "lies outside its row",
+	       "a well-formed sheet whose cells moved rows is refused");
+	free(sheet);
+
+	sheet = sheet_rows(1, 250, "A1:B300");
+	expect(crafted, sheet, "the last row is 250, its dimension says 300",
+	       "a sheet whose tail rows are missing is refused");
+	free(sheet);
+
+	sheet = sheet_rows(1, 300, "A1:B300");
+	sheet[strlen(sheet) - 30] = '\0';
+	expect(crafted, sheet, "not well-formed XML",
+	       "a sheet cut short is refused as not well-formed");
+	free(sheet);
+
+	sheet = sheet_rows(1, 300, "A1:B300");
+	{
+		char *row = strstr(sheet, "<row r=\"7\"");
+		memcpy(row, "<row r=\"5\"", 10);
+		memcpy(strstr(row, "A7"), "A5", 2);
+		memcpy(strstr(row, "B7"), "B5", 2);
+	}
+	expect(crafted, sheet, "row \"5\" does not follow the row before it",
+	       "rows going back are refused");
+	free(sheet);
+
+	{
+		char *empty = test_tmp_path("xlsx_check-t.empty");
+		FILE *f = fopen(empty, "wb");
+		if (f == NULL)
+			bail("cannot write %s", empty);
+		fclose(f);
+		ok(xlsx_check(empty, &why) != 0 && strstr(why, "not a ZIP archive") != NULL,
+		   "an empty file is refused: not a ZIP archive");
+		free(why);
+		ok(xlsx_check("/nonexistent/x.xlsx", &why) != 0 &&
+		   strstr(why, "cannot open") != NULL, "a missing file: cannot open");
+		free(why);
+		unlink(empty);
+		free(empty);
+	}
+	{
+		zip_visitor none = { 0 };
+		is_int(2, zip_read_entries(crafted, &none, &why),
+		       "zip_read_entries counts the entries");
+		free(why);
+	}
+
+	unlink(real);
+	unlink(copy);
+	unlink(crafted);
+	free(real);
+	free(copy);
+	free(crafted);
+	return tap_done();
+}
