@@ -44,8 +44,15 @@ CAP=${FAULT_CAP:-400}
 sh "$srcdir/samples/make-demo-key.sh" "$tmp/key" >/dev/null 2>&1 || bail "no demo key"
 SIGN="--key $tmp/key/demo-key.pem --cert $tmp/key/demo-cert.pem"
 
-fresh() {  # fresh DIR: the five sample days in DIR/in
-	rm -rf "$1"; mkdir -p "$1/in"; cp "$srcdir"/samples/day-0*.xml "$1/in/"
+# FAULT_INPUT=DIR walks a run over DIR's *.xml instead of the sample days
+# (tests/stress/fault-walk.sh); the as-of date stays 2026-11-26.
+fresh() {  # fresh DIR: the batches in DIR/in
+	rm -rf "$1"; mkdir -p "$1/in"
+	if [ -n "${FAULT_INPUT:-}" ]; then
+		cp "$FAULT_INPUT"/*.xml "$1/in/"
+	else
+		cp "$srcdir"/samples/day-0*.xml "$1/in/"
+	fi
 }
 # run DIR [VAR=VALUE...]: the nightly job over DIR/in, -j 1 (no worker
 # processes, so the order of the I/O calls is the same every time)
