@@ -27,7 +27,8 @@ xml_status xml_read_file(const char *path, xml_file *file)
 	struct stat info;
 	char *buffer;
 	size_t done = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
 	memset(file, 0, sizeof *file);
 	if (fd < 0) {
@@ -40,7 +41,9 @@ xml_status xml_read_file(const char *path, xml_file *file)
 		return XML_UNREADABLE;
 	}
 	if ((unsigned long long)info.st_size > XML_SAFE_MAX_FILE) {
-		diag_error(path, 0, "file is larger than %zu bytes",
+		diag_error(path, 0, "file is %llu bytes, over the limit of "
+		           "%zu bytes (1 GiB) for a batch file",
+		           (unsigned long long)info.st_size,
 		           (size_t)XML_SAFE_MAX_FILE);
 		close(fd);
 		return XML_UNREADABLE;
