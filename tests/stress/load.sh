@@ -10,7 +10,7 @@
 # fixation, so the day calls for about OPS/220 signed documents
 # (agreements, amendments, acts).  All of it is valid: every phase must
 # exit 0 and book everything.  TMPDIR should be on a disk, not in RAM
-# (check `df`): a 1,000,000-operation day needs about 1.5 GB there.
+# (check `df`): a 1,000,000-operation day needs about 3 GB there.
 #
 # Phases, each under /usr/bin/time: validate; run (book, render, report:
 # the nightly job, with the demo key); render again into a fresh folder
