@@ -169,6 +169,22 @@ static int open_file(const char *path, ledger_mode mode, bool *created)
 		close(fd);
 		return diag_error(path, 0, "the ledger is not a regular file");
 	}
+	/* A writer books only into a file its own user owns, with one name:
+	 * a root cron job must not append to a file another user controls
+	 * (or has linked to a file of root's). */
+	if (mode == LEDGER_WRITE && st.st_uid != geteuid()) {
+		close(fd);
+		return diag_error(path, 0, "the ledger belongs to uid %lu, not to "
+		                  "this process's user (uid %lu): refusing to "
+		                  "write it", (unsigned long)st.st_uid,
+		                  (unsigned long)geteuid());
+	}
+	if (mode == LEDGER_WRITE && st.st_nlink != 1) {
+		close(fd);
+		return diag_error(path, 0, "the ledger has %lu hard links: "
+		                  "refusing to write it",
+		                  (unsigned long)st.st_nlink);
+	}
 	/* O_NONBLOCK was there only so a FIFO could not hang the open. */
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return fd;

@@ -13,6 +13,13 @@
 
 /* Largest batch file we read, in bytes. */
 #define XML_SAFE_MAX_FILE ((size_t)1 << 30)
+/* Most nodes (elements, attributes, namespace declarations, text nodes,
+ * comments, processing instructions) the tree of one file may hold: the
+ * tree costs 100 to 300 bytes a node, so this bounds a parse's memory to
+ * a few GiB whatever the file.  A 1,000,000-operation batch is about 11 M. */
+#define XML_SAFE_MAX_NODES ((size_t)1 << 24)
+/* The budget in force: XML_SAFE_MAX_NODES unless a test lowers it. */
+extern size_t xml_safe_max_nodes;
 /* Most libxml2 errors reported per file; the rest are counted. */
 #define XML_SAFE_MAX_ERRORS 50
 

@@ -1208,6 +1208,50 @@ static void test_efbig(void)
 
 /* ---- Files that are no ledger ------------------------------------------ */
 
+/* A writer books only into a file of its own user with one name; a
+ * reader may read another user's ledger. */
+static void test_not_ours(void)
+{
+	char *theirs = test_tmp_path("ledger-theirs");
+	char *second = test_tmp_path("ledger-second-name");
+	ledger *l;
+	int fd;
+
+	unlink(theirs);
+	unlink(second);
+	fd = open(theirs, O_WRONLY | O_CREAT | O_EXCL, 0640);
+	if (fd < 0)
+		bail("create %s: %s", theirs, strerror(errno));
+	close(fd);
+	if (link(theirs, second) != 0)
+		bail("link: %s", strerror(errno));
+	capture_begin();
+	is_int(LEDGER_ENV, ledger_open(theirs, LEDGER_WRITE, &l),
+	       "a ledger with two hard links is refused for writing");
+	is_message("mandate: %s: error: the ledger has 2 hard links: refusing "
+	           "to write it\n", theirs, capture_end(), "saying so");
+	unlink(second);
+	if (geteuid() == 0 && chown(theirs, 65534, (gid_t)-1) == 0) {
+		capture_begin();
+		is_int(LEDGER_ENV, ledger_open(theirs, LEDGER_WRITE, &l),
+		       "another user's ledger is refused for writing");
+		is_message("mandate: %s: error: the ledger belongs to uid 65534, "
+		           "not to this process's user (uid 0): refusing to "
+		           "write it\n", theirs, capture_end(), "naming the owner");
+		ok(ledger_open(theirs, LEDGER_READ, &l) == LEDGER_OK,
+		   "but a reader may read it");
+		if (l != NULL)
+			ledger_close(l);
+	} else {
+		skip("not root: cannot give a ledger away");
+		skip("not root: cannot give a ledger away");
+		skip("not root: cannot give a ledger away");
+	}
+	unlink(theirs);
+	free(theirs);
+	free(second);
+}
+
 static void test_refusals(void)
 {
 	char *link = test_tmp_path("ledger-link");
@@ -1250,6 +1294,8 @@ static void test_refusals(void)
 	       "a reader needs an existing ledger");
 	is_message("mandate: %s: error: cannot open the ledger: No such file or "
 	           "directory\n", missing, capture_end(), "saying so");
+
+	test_not_ours();
 	unlink(link);
 	unlink(fifo);
 	rmdir(dir);
@@ -1269,7 +1315,7 @@ int main(void)
 	path_ledger = ledger_file;
 	path_copy = copy_file;
 	path_other = other_file;
-	plan(87 + 4 + 1 + 10 + 3 + 1);
+	plan(87 + 4 + 1 + 10 + 3 + 1 + 5);
 	test_create_and_read();
 	test_first_line();
 	test_explicit_commit();

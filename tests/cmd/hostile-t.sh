@@ -1,6 +1,33 @@
 #!/bin/sh
 # Hostile XML is refused with a clear message, in bounded time and memory,
 # without reading local files, touching the network or echoing content.
+#
+# Hostile inputs across the suite, counted by hand (58; 51 distinct, as
+# 3 ledgers and 4 keys are tried both in a unit test and through the
+# binary).  Ordinary rule errors (37 more files in samples/invalid) and
+# the ledger tampering cases (every byte changed) are not counted here.
+#   11  this file: XXE, billion laughs, quadratic blow-up, external DTD and
+#       external parameter entity (local listener: no connection),
+#       XInclude, invalid UTF-8, UTF-16 without declaration, 64 MiB text
+#       node, 100,000-deep nesting, batch id with path separators
+#    8  samples/invalid (tests/cmd/validate-t.sh): doctype,
+#       doctype-external-entity, invalid-utf8, not-well-formed,
+#       bad-id-path, bad-id-too-long, amount-overflow, bad-date-feb30
+#   13  tests/cmd/hostile-files-t.sh: a FIFO as a file and in a folder, a
+#       folder named *.xml, an empty file, NUL bytes, a 2 GiB sparse file;
+#       a ledger that is a symlink, owned by another user, hard-linked;
+#       through `mandate run`: key mode 0644, wrong PKCS#12 password,
+#       certificate not matching the key, expired certificate
+#   14  tests/doc_sign-t.c: key and PKCS#12 readable by others, mismatched
+#       certificate, wrong and unset PKCS#12 password, expired and not yet
+#       valid certificates, missing key, certificate, chain and PKCS#12,
+#       encrypted PEM, a file without a certificate, an Ed25519 key
+#    6  tests/ledger_store-t.c: a ledger that is a symlink, a directory, a
+#       FIFO, missing (for a reader), hard-linked, owned by another user
+#    6  tests/xml_safe-t.c: wide-tree bombs against the node budget --
+#       tiny elements, elements with text, comments, processing
+#       instructions, attributes, namespace declarations (at full size,
+#       2^24 nodes: tests/stress/node-bomb.sh, not in make check)
 . "${srcdir:-.}/tests/lib.sh"
 scratch
 PY=/usr/bin/python3
