@@ -63,7 +63,7 @@ static void deliver_events(struct replay *r)
 
 /* Keeps op (moved into the event) with copies of the order around it. */
 static void keep_event(struct replay *r, const record *rec, long line,
-                       operation *op, order_state *before)
+                       operation *op, bool states, order_state *before)
 {
 	struct pending_event *p;
 
@@ -76,8 +76,8 @@ static void keep_event(struct replay *r, const record *rec, long line,
 	memset(op, 0, sizeof *op);
 	p->effect = r->expected;
 	p->before = before;
-	p->after = order_state_clone(order_book_lookup(r->target->book,
-	                                               p->op.order_id));
+	p->after = states ? order_state_clone(order_book_lookup(
+	                            r->target->book, p->op.order_id)) : NULL;
 }
 
 static int integrity(struct replay *r, long line, const char *what,
@@ -104,7 +104,7 @@ static int replay_op(struct replay *r, const record *rec, long line)
 	int status;
 	order_state *before = NULL;
 	const order_state *current;
-	bool keep;
+	bool keep, states;
 
 	if ((status = check_postings_done(r, line)) != LEDGER_OK)
 		return status;
@@ -114,7 +114,9 @@ static int replay_op(struct replay *r, const record *rec, long line)
 	keep = r->target->on_event != NULL &&
 	       (r->target->wants == NULL ||
 	        r->target->wants(r->target->ctx, &op));
-	if (keep && op.kind != OP_ORDER &&
+	states = keep && (r->target->wants_states == NULL ||
+	                  r->target->wants_states(r->target->ctx, &op));
+	if (states && op.kind != OP_ORDER &&
 	    (current = order_book_lookup(r->target->book, op.order_id)) != NULL)
 		before = order_state_clone(current);
 	if (book_apply(r->target->book, &op, r->path, DATE_NONE,
@@ -134,7 +136,7 @@ static int replay_op(struct replay *r, const record *rec, long line)
 	snprintf(r->order_id, sizeof r->order_id, "%s", op.order_id);
 	r->next_posting = 0;
 	if (keep)
-		keep_event(r, rec, line, &op, before);
+		keep_event(r, rec, line, &op, states, before);
 	else
 		operation_clear(&op);
 	return LEDGER_OK;
