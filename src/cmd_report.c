@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -50,6 +51,7 @@ static int load(const char *path, const char *dir, report_data *data,
 	};
 	ledger *l;
 	ledger_head current;
+	struct timespec t0, t1;
 	int fd = spill_open(dir), status;
 
 	if (fd < 0) {
@@ -58,6 +60,7 @@ static int load(const char *path, const char *dir, report_data *data,
 	}
 	order_book_shed_finished(book);
 	order_book_spill(book, fd);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	status = ledger_load(path, LEDGER_READ, &target, &l);
 
 	if (status == LEDGER_OK) {
@@ -68,6 +71,10 @@ static int load(const char *path, const char *dir, report_data *data,
 	report_data_loaded(data);
 	order_book_free(book);
 	close(fd);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	diag_note(NULL, 0, "report: ledger replayed in %.2f s",
+	          (double)(t1.tv_sec - t0.tv_sec) +
+	          (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 #ifdef __GLIBC__
 	/* Give the book's memory back before the workbooks are written. */
 	malloc_trim(0);
