@@ -10,12 +10,19 @@
 #include "util/diag.h"
 #include "util/xalloc.h"
 
-/* An event waiting for its batch's commit; owns its copies. */
+/* An event waiting for its batch's commit; owns its copies.  Its effect
+ * is kept without the postings (most of op_effect's size): they are the
+ * batch's pending postings from posting_at on, checked equal to them. */
 struct pending_event {
 	uint64_t seq;
 	long line;
 	operation op;
-	op_effect effect;
+	/* op_effect but the postings */
+	int posting_count, version, days_late;
+	unsigned changed;
+	int64_t penalty;
+	size_t ordinal;
+	size_t posting_at;         /* in struct replay.pending */
 	order_state *before;
 	order_state *after;
 };
@@ -51,11 +58,20 @@ static void deliver_events(struct replay *r)
 {
 	for (size_t i = 0; i < r->event_count; i++) {
 		struct pending_event *p = &r->events[i];
+		op_effect effect;
 		replay_event event = {
 			.seq = p->seq, .line = p->line, .batch_id = r->batch_id,
-			.op = &p->op, .effect = &p->effect, .before = p->before,
+			.op = &p->op, .effect = &effect, .before = p->before,
 			.after = p->after
 		};
+		effect.posting_count = p->posting_count;
+		effect.version = p->version;
+		effect.changed = p->changed;
+		effect.days_late = p->days_late;
+		effect.penalty = p->penalty;
+		effect.ordinal = p->ordinal;
+		memcpy(effect.postings, r->pending + p->posting_at,
+		       (size_t)effect.posting_count * sizeof *effect.postings);
 		r->target->on_event(r->target->ctx, &event);
 	}
 	drop_events(r);
@@ -74,7 +90,13 @@ static void keep_event(struct replay *r, const record *rec, long line,
 	p->line = line;
 	p->op = *op;
 	memset(op, 0, sizeof *op);
-	p->effect = r->expected;
+	p->posting_count = r->expected.posting_count;
+	p->version = r->expected.version;
+	p->changed = r->expected.changed;
+	p->days_late = r->expected.days_late;
+	p->penalty = r->expected.penalty;
+	p->ordinal = r->expected.ordinal;
+	p->posting_at = r->pending_count;  /* the op's postings come next */
 	p->before = before;
 	p->after = states ? order_state_clone(order_book_lookup(
 	                            r->target->book, p->op.order_id)) : NULL;

@@ -80,7 +80,7 @@ static void add(appender *a, const void *bytes, size_t length)
 /* Order records being changed: a direct-mapped write-back cache, slot
  * ordinal % CACHE_SLOTS (the operations on an order come close together
  * in a ledger, so most of them hit). */
-#define CACHE_SLOTS (1u << 14)
+#define CACHE_SLOTS (1u << 12)
 
 typedef struct cache_slot {
 	uint64_t tag;               /* ordinal + 1; 0: empty */
