@@ -99,6 +99,8 @@ int cmd_report(int argc, char **argv)
 	date_t as_of = date_today();
 	char head[LEDGER_HEAD_TEXT_SIZE], as_of_text[11];
 	report_data *data;
+	struct stat st;
+	bool existed;
 	int opt, status;
 
 	optind = 1;
@@ -123,12 +125,19 @@ int cmd_report(int argc, char **argv)
 		report_usage(stderr);
 		return EXIT_USAGE;
 	}
+	/* The scratch files need DIR before the ledger is read; a DIR made
+	 * for a ledger that then fails to load is removed again. */
+	existed = stat(out, &st) == 0;
 	data = report_data_new(as_of, out);
 	if (data == NULL)
 		return EXIT_ENVIRONMENT;
 	status = load(ledger_path, out, data, head);
-	if (status != EXIT_ACCEPTED)
-		goto done;
+	if (status != EXIT_ACCEPTED) {
+		report_data_free(data);
+		if (!existed)
+			rmdir(out);
+		return status;
+	}
 	status = report_output_write(data, head, out);
 	date_format(as_of, as_of_text);
 	if (status == EXIT_ACCEPTED && diag_get_verbosity() >= DIAG_NORMAL)
@@ -136,7 +145,6 @@ int cmd_report(int argc, char **argv)
 		       "later ignored): %s/status.xlsx, %s/performance.xlsx\n",
 		       data->order_count, as_of_text,
 		       (unsigned long long)data->ignored, out, out);
-done:
 	report_data_free(data);
 	return status;
 }
