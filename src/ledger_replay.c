@@ -70,8 +70,10 @@ static void deliver_events(struct replay *r)
 		effect.days_late = p->days_late;
 		effect.penalty = p->penalty;
 		effect.ordinal = p->ordinal;
-		memcpy(effect.postings, r->pending + p->posting_at,
-		       (size_t)effect.posting_count * sizeof *effect.postings);
+		if (effect.posting_count > 0)
+			memcpy(effect.postings, r->pending + p->posting_at,
+			       (size_t)effect.posting_count *
+			       sizeof *effect.postings);
 		r->target->on_event(r->target->ctx, &event);
 	}
 	drop_events(r);
