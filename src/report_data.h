@@ -19,10 +19,11 @@
  * addressed by its ordinal in the book, order_state.ordinal) and the
  * amendment log live in unnamed scratch files in the output folder
  * (util/spill.h: gone when closed, whatever happens), and so do the
- * texts (titles, reasons, amended values), read back by report_text.
- * About 300 bytes of scratch space per order (plus the texts); in memory
- * only the parties, the month costs, the trial balance and a cache of the
- * order records being changed (a few MB).
+ * texts (titles, reasons, amended values), read back by report_text_get.
+ * About 270 bytes of scratch space per order (plus the texts and the
+ * amendments); in memory only the parties (the records point at them:
+ * the files live as long as this process), the month costs, the trial
+ * balance and a cache of the order records being changed (about 1 MB).
  *
  * Use: report_data_new(as_of, dir); replay the ledger with
  * report_data_event as the replay_target's on_event and
