@@ -1,7 +1,8 @@
 /* mandate report --ledger L --out DIR [--as-of DATE]
  *
  * Replays the ledger once (under a shared lock, released as soon as the
- * books are in memory), computes the KPIs once, and writes DIR/status.xlsx
+ * books are read; what does not fit in memory waits in unnamed scratch
+ * files in DIR: report_data.h), computes the KPIs once, and writes DIR/status.xlsx
  * and DIR/performance.xlsx, each to NAME.tmp first, fsync'ed and renamed
  * into place, so a reader sees a whole old file or a whole new one. */
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -23,6 +25,7 @@
 #include "report_data.h"
 #include "report_output.h"
 #include "util/diag.h"
+#include "util/spill.h"
 #include "util/xalloc.h"
 
 static void report_usage(FILE *out)
@@ -35,17 +38,30 @@ static void report_usage(FILE *out)
 	        "(I/O, lock)\n");
 }
 
-/* Replays the ledger into data; an exit code.  head gets its head. */
-static int load(const char *path, report_data *data,
+/* Replays the ledger into data; an exit code.  head gets its head.  The
+ * book freezes finished orders into a scratch file in dir: the report
+ * copies what it needs from the events. */
+static int load(const char *path, const char *dir, report_data *data,
                 char head[LEDGER_HEAD_TEXT_SIZE])
 {
 	order_book *book = order_book_new(true);
 	replay_target target = {
-		.book = book, .on_event = report_data_event, .ctx = data
+		.book = book, .on_event = report_data_event,
+		.wants_states = report_data_wants_states, .ctx = data
 	};
 	ledger *l;
 	ledger_head current;
-	int status = ledger_load(path, LEDGER_READ, &target, &l);
+	struct timespec t0, t1;
+	int fd = spill_open(dir), status;
+
+	if (fd < 0) {
+		order_book_free(book);
+		return EXIT_ENVIRONMENT;
+	}
+	order_book_shed_finished(book);
+	order_book_spill(book, fd);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	status = ledger_load(path, LEDGER_READ, &target, &l);
 
 	if (status == LEDGER_OK) {
 		current = ledger_head_get(l);
@@ -54,6 +70,11 @@ static int load(const char *path, report_data *data,
 	}
 	report_data_loaded(data);
 	order_book_free(book);
+	close(fd);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	diag_note(NULL, 0, "report: ledger replayed in %.2f s",
+	          (double)(t1.tv_sec - t0.tv_sec) +
+	          (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 #ifdef __GLIBC__
 	/* Give the book's memory back before the workbooks are written. */
 	malloc_trim(0);
@@ -78,6 +99,8 @@ int cmd_report(int argc, char **argv)
 	date_t as_of = date_today();
 	char head[LEDGER_HEAD_TEXT_SIZE], as_of_text[11];
 	report_data *data;
+	struct stat st;
+	bool existed;
 	int opt, status;
 
 	optind = 1;
@@ -102,10 +125,19 @@ int cmd_report(int argc, char **argv)
 		report_usage(stderr);
 		return EXIT_USAGE;
 	}
-	data = report_data_new(as_of);
-	status = load(ledger_path, data, head);
-	if (status != EXIT_ACCEPTED)
-		goto done;
+	/* The scratch files need DIR before the ledger is read; a DIR made
+	 * for a ledger that then fails to load is removed again. */
+	existed = stat(out, &st) == 0;
+	data = report_data_new(as_of, out);
+	if (data == NULL)
+		return EXIT_ENVIRONMENT;
+	status = load(ledger_path, out, data, head);
+	if (status != EXIT_ACCEPTED) {
+		report_data_free(data);
+		if (!existed)
+			rmdir(out);
+		return status;
+	}
 	status = report_output_write(data, head, out);
 	date_format(as_of, as_of_text);
 	if (status == EXIT_ACCEPTED && diag_get_verbosity() >= DIAG_NORMAL)
@@ -113,7 +145,6 @@ int cmd_report(int argc, char **argv)
 		       "later ignored): %s/status.xlsx, %s/performance.xlsx\n",
 		       data->order_count, as_of_text,
 		       (unsigned long long)data->ignored, out, out);
-done:
 	report_data_free(data);
 	return status;
 }

@@ -186,7 +186,8 @@ static void plan_event(void *ctx, const replay_event *e)
 
 static int documents_and_reports(struct run *r)
 {
-	struct planning p = { .report = report_data_new(r->as_of) };
+	struct planning p = { .report = report_data_new(r->as_of,
+	                                                r->out_dir) };
 	order_book *book = order_book_new(true);
 	replay_target target = { .book = book, .on_event = plan_event,
 	                         .ctx = &p };
@@ -195,8 +196,13 @@ static int documents_and_reports(struct run *r)
 	double start = now_seconds();
 	int status;
 
+	if (p.report == NULL) {
+		order_book_free(book);
+		return EXIT_ENVIRONMENT;
+	}
 	doc_plan_init(&p.plan, NULL, 0);
 	status = ledger_replay(r->ledger, &target);
+	report_data_loaded(p.report);
 	r->stage_seconds[STAGE_PLAN] = now_seconds() - start;
 	start = now_seconds();
 	if (status == EXIT_ACCEPTED)

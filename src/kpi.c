@@ -148,11 +148,42 @@ enum {
 	PART_ALL = (1 << 4) - 1
 };
 
-/* Cycle days of the completed orders of each row, for the medians. */
+/* Cycle days of the completed orders of each row, for the medians: how
+ * many orders took each number of days (an exact median in memory that
+ * grows with the longest cycle, not with the orders). */
 typedef struct cycles {
-	int32_t *days;
-	size_t count, capacity;
+	size_t *orders;             /* [days]: orders that took that long */
+	size_t capacity;            /* days 0 .. capacity - 1 */
+	size_t count;
 } cycles;
+
+static void count_cycle(cycles *cyc, int32_t days)
+{
+	size_t d = days > 0 ? (size_t)days : 0;   /* never before receipt */
+
+	if (d >= cyc->capacity) {
+		size_t old = cyc->capacity;
+		cyc->orders = xgrow(cyc->orders, &cyc->capacity, d + 1,
+		                    sizeof *cyc->orders);
+		memset(cyc->orders + old, 0,
+		       (cyc->capacity - old) * sizeof *cyc->orders);
+	}
+	cyc->orders[d]++;
+	cyc->count++;
+}
+
+/* The k-th smallest cycle (from 0). */
+static int32_t kth_cycle(const cycles *cyc, size_t k)
+{
+	size_t seen = 0;
+
+	for (size_t d = 0; d < cyc->capacity; d++) {
+		seen += cyc->orders[d];
+		if (seen > k)
+			return (int32_t)d;
+	}
+	return 0;
+}
 
 typedef struct builder {
 	kpi_set *set;
@@ -193,9 +224,7 @@ static void add_order(builder *b, kpi_row *row, cycles *cyc,
 		else
 			row->on_time++;
 		row->cycle_days += o->completed_on - o->received;
-		cyc->days = xgrow(cyc->days, &cyc->capacity, cyc->count + 1,
-		                  sizeof *cyc->days);
-		cyc->days[cyc->count++] = o->completed_on - o->received;
+		count_cycle(cyc, o->completed_on - o->received);
 		if (o->score > 0) {
 			row->evaluated++;
 			row->score_sum += o->score;
@@ -219,24 +248,17 @@ static void add_order(builder *b, kpi_row *row, cycles *cyc,
 	}
 }
 
-static int compare_days(const void *a, const void *b)
-{
-	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-	return (x > y) - (x < y);
-}
-
 /* Sets row's median from its cycle days and frees them. */
 static void finish_median(kpi_row *row, cycles *cyc)
 {
 	size_t n = cyc->count;
 
 	row->median_cycle = NAN;
-	if (n > 0) {
-		qsort(cyc->days, n, sizeof *cyc->days, compare_days);
-		row->median_cycle = n % 2 ? cyc->days[n / 2]
-		        : ((double)cyc->days[n / 2 - 1] + cyc->days[n / 2]) / 2;
-	}
-	free(cyc->days);
+	if (n > 0)
+		row->median_cycle = n % 2 ? kth_cycle(cyc, n / 2)
+		        : ((double)kth_cycle(cyc, n / 2 - 1) +
+		           kth_cycle(cyc, n / 2)) / 2;
+	free(cyc->orders);
 	memset(cyc, 0, sizeof *cyc);
 }
 
@@ -279,9 +301,11 @@ static void collect_currencies(kpi_set *set, const report_data *data)
 {
 	strmap *seen = strmap_new();
 	size_t capacity = 0;
+	report_cursor c;
+	const report_order *o;
 
-	for (size_t i = 0; i < data->order_count; i++) {
-		const report_order *o = &data->orders[i];
+	report_orders_begin(&c, data);
+	while ((o = report_orders_next(&c)) != NULL) {
 		if (!o->has_price || strmap_get(seen, o->currency) != NULL)
 			continue;
 		strmap_put(seen, o->currency, (void *)1);
@@ -290,6 +314,7 @@ static void collect_currencies(kpi_set *set, const report_data *data)
 		                        sizeof *set->currencies);
 		memcpy(set->currencies[set->currency_count++], o->currency, 4);
 	}
+	report_cursor_end(&c);
 	if (set->currency_count > 1)
 		qsort(set->currencies, set->currency_count,
 		      sizeof *set->currencies, compare_codes);
@@ -354,13 +379,15 @@ static void build_keyed(builder *b, kpi_grouping g, const report_data *data)
 	strmap *index = strmap_new();
 	size_t capacity = 0, cyc_capacity = 0;
 	cycles *cyc = NULL;
+	report_cursor c;
+	const report_order *o;
 
 	if (g == KPI_BY_KIND)       /* every kind, in the schema's order */
 		for (int k = 0; k < ORDER_KIND_COUNT; k++)
 			add_row(b, t, &capacity, &cyc, &cyc_capacity, index,
 			        order_kind_name(k), order_kind_name(k));
-	for (size_t i = 0; i < data->order_count; i++) {
-		const report_order *o = &data->orders[i];
+	report_orders_begin(&c, data);
+	while ((o = report_orders_next(&c)) != NULL) {
 		const char *key, *label;
 		uintptr_t at;
 
@@ -371,6 +398,7 @@ static void build_keyed(builder *b, kpi_grouping g, const report_data *data)
 			             index, key, label);
 		add_order(b, &t->rows[at - 1], &cyc[at - 1], o, PART_ALL);
 	}
+	report_cursor_end(&c);
 	for (size_t r = 0; r < t->count; r++)
 		finish_median(&t->rows[r], &cyc[r]);
 	free(cyc);
@@ -386,14 +414,18 @@ static void build_months(builder *b, const report_data *data)
 	kpi_table *t = &b->set->by[KPI_BY_MONTH];
 	int32_t first = report_month_of(b->as_of), last = first;
 	cycles *cyc;
+	report_cursor cur;
+	const report_order *o;
 
 	if (data->order_count == 0)
 		return;
-	for (size_t i = 0; i < data->order_count; i++) {
-		int32_t m = report_month_of(data->orders[i].received);
+	report_orders_begin(&cur, data);
+	while ((o = report_orders_next(&cur)) != NULL) {
+		int32_t m = report_month_of(o->received);
 		if (m < first)
 			first = m;
 	}
+	report_cursor_end(&cur);
 	t->count = (size_t)(last - first) + 1;
 	t->rows = xcalloc(t->count, sizeof *t->rows);
 	cyc = xcalloc(t->count, sizeof *cyc);
@@ -405,8 +437,8 @@ static void build_months(builder *b, const report_data *data)
 		row_init(b, &t->rows[r], key, key);
 		t->rows[r].month = m;
 	}
-	for (size_t i = 0; i < data->order_count; i++) {
-		const report_order *o = &data->orders[i];
+	report_orders_begin(&cur, data);
+	while ((o = report_orders_next(&cur)) != NULL) {
 		size_t r = (size_t)(report_month_of(o->received) - first);
 		add_order(b, &t->rows[r], &cyc[r], o, PART_RECEIVED);
 		if (kpi_completed(o)) {
@@ -418,6 +450,7 @@ static void build_months(builder *b, const report_data *data)
 			add_order(b, &t->rows[r], &cyc[r], o, PART_OVERDUE);
 		}
 	}
+	report_cursor_end(&cur);
 	for (size_t i = 0; i < data->month_cost_count; i++) {
 		const report_month_costs *mc = &data->month_costs[i];
 		int c = kpi_currency_index(b->set, mc->currency);
@@ -436,12 +469,16 @@ kpi_set *kpi_compute(const report_data *data)
 	kpi_set *set = xcalloc(1, sizeof *set);
 	builder b = { .set = set, .as_of = data->as_of };
 	cycles all = { 0 };
+	report_cursor c;
+	const report_order *o;
 
 	set->as_of = data->as_of;
 	collect_currencies(set, data);
 	row_init(&b, &set->total, "", "All orders");
-	for (size_t i = 0; i < data->order_count; i++)
-		add_order(&b, &set->total, &all, &data->orders[i], PART_ALL);
+	report_orders_begin(&c, data);
+	while ((o = report_orders_next(&c)) != NULL)
+		add_order(&b, &set->total, &all, o, PART_ALL);
+	report_cursor_end(&c);
 	finish_median(&set->total, &all);
 	build_keyed(&b, KPI_BY_EXECUTOR, data);
 	build_keyed(&b, KPI_BY_KIND, data);

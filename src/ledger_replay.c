@@ -10,12 +10,19 @@
 #include "util/diag.h"
 #include "util/xalloc.h"
 
-/* An event waiting for its batch's commit; owns its copies. */
+/* An event waiting for its batch's commit; owns its copies.  Its effect
+ * is kept without the postings (most of op_effect's size): they are the
+ * batch's pending postings from posting_at on, checked equal to them. */
 struct pending_event {
 	uint64_t seq;
 	long line;
 	operation op;
-	op_effect effect;
+	/* op_effect but the postings */
+	int posting_count, version, days_late;
+	unsigned changed;
+	int64_t penalty;
+	size_t ordinal;
+	size_t posting_at;         /* in struct replay.pending */
 	order_state *before;
 	order_state *after;
 };
@@ -51,11 +58,22 @@ static void deliver_events(struct replay *r)
 {
 	for (size_t i = 0; i < r->event_count; i++) {
 		struct pending_event *p = &r->events[i];
+		op_effect effect;
 		replay_event event = {
 			.seq = p->seq, .line = p->line, .batch_id = r->batch_id,
-			.op = &p->op, .effect = &p->effect, .before = p->before,
+			.op = &p->op, .effect = &effect, .before = p->before,
 			.after = p->after
 		};
+		effect.posting_count = p->posting_count;
+		effect.version = p->version;
+		effect.changed = p->changed;
+		effect.days_late = p->days_late;
+		effect.penalty = p->penalty;
+		effect.ordinal = p->ordinal;
+		if (effect.posting_count > 0)
+			memcpy(effect.postings, r->pending + p->posting_at,
+			       (size_t)effect.posting_count *
+			       sizeof *effect.postings);
 		r->target->on_event(r->target->ctx, &event);
 	}
 	drop_events(r);
@@ -63,7 +81,7 @@ static void deliver_events(struct replay *r)
 
 /* Keeps op (moved into the event) with copies of the order around it. */
 static void keep_event(struct replay *r, const record *rec, long line,
-                       operation *op, order_state *before)
+                       operation *op, bool states, order_state *before)
 {
 	struct pending_event *p;
 
@@ -74,10 +92,16 @@ static void keep_event(struct replay *r, const record *rec, long line,
 	p->line = line;
 	p->op = *op;
 	memset(op, 0, sizeof *op);
-	p->effect = r->expected;
+	p->posting_count = r->expected.posting_count;
+	p->version = r->expected.version;
+	p->changed = r->expected.changed;
+	p->days_late = r->expected.days_late;
+	p->penalty = r->expected.penalty;
+	p->ordinal = r->expected.ordinal;
+	p->posting_at = r->pending_count;  /* the op's postings come next */
 	p->before = before;
-	p->after = order_state_clone(order_book_lookup(r->target->book,
-	                                               p->op.order_id));
+	p->after = states ? order_state_clone(order_book_lookup(
+	                            r->target->book, p->op.order_id)) : NULL;
 }
 
 static int integrity(struct replay *r, long line, const char *what,
@@ -104,7 +128,7 @@ static int replay_op(struct replay *r, const record *rec, long line)
 	int status;
 	order_state *before = NULL;
 	const order_state *current;
-	bool keep;
+	bool keep, states;
 
 	if ((status = check_postings_done(r, line)) != LEDGER_OK)
 		return status;
@@ -114,7 +138,9 @@ static int replay_op(struct replay *r, const record *rec, long line)
 	keep = r->target->on_event != NULL &&
 	       (r->target->wants == NULL ||
 	        r->target->wants(r->target->ctx, &op));
-	if (keep && op.kind != OP_ORDER &&
+	states = keep && (r->target->wants_states == NULL ||
+	                  r->target->wants_states(r->target->ctx, &op));
+	if (states && op.kind != OP_ORDER &&
 	    (current = order_book_lookup(r->target->book, op.order_id)) != NULL)
 		before = order_state_clone(current);
 	if (book_apply(r->target->book, &op, r->path, DATE_NONE,
@@ -134,7 +160,7 @@ static int replay_op(struct replay *r, const record *rec, long line)
 	snprintf(r->order_id, sizeof r->order_id, "%s", op.order_id);
 	r->next_posting = 0;
 	if (keep)
-		keep_event(r, rec, line, &op, before);
+		keep_event(r, rec, line, &op, states, before);
 	else
 		operation_clear(&op);
 	return LEDGER_OK;

@@ -21,8 +21,10 @@ typedef struct replay_event {
 	const operation *op;       /* decoded; op->line is the ledger line */
 	const op_effect *effect;   /* version, changed fields, postings... */
 	const order_state *before; /* the order just before the op (NULL for
-	                              a new order) */
-	const order_state *after;  /* the order just after the op */
+	                              a new order, or when states are not
+	                              wanted: replay_target.wants_states) */
+	const order_state *after;  /* the order just after the op (NULL when
+	                              states are not wanted) */
 } replay_event;
 
 typedef void (*replay_event_fn)(void *ctx, const replay_event *event);
@@ -34,6 +36,9 @@ typedef struct replay_target {
 	/* NULL, or which operations on_event wants (the others cost no
 	 * copies) */
 	bool (*wants)(void *ctx, const operation *op);
+	/* NULL, or which of the wanted operations need their event's before
+	 * and after states (the others get NULL there, and cost no copies) */
+	bool (*wants_states)(void *ctx, const operation *op);
 	void *ctx;                 /* passed to on_event and wants */
 } replay_target;
 

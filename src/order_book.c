@@ -7,16 +7,44 @@
 
 #include "util/diag.h"
 #include "util/money.h"
+#include "util/spill.h"
 #include "util/strmap.h"
 #include "util/xalloc.h"
 
+/* A finished order of a shedding book, frozen: every scalar of its state
+ * (what shed() keeps); the id is kept apart, in memory. */
+typedef struct frozen_order {
+	uint64_t ordinal;
+	int64_t price, costs, payments;
+	uint32_t client_at;        /* client id in book->ids */
+	int32_t version, amendments, progress, score;
+	date_t received, start, due, fixed_on, completed_on, closed_on,
+	       cancelled_on;
+	uint32_t present;
+	uint8_t stage, kind, priority, lang, has_money;
+	char currency[4];
+} frozen_order;
+
 struct order_book {
-	strmap *orders;        /* id → order_state*, committed */
+	strmap *orders;        /* id → order_state*, committed, not frozen */
 	strmap *batches;       /* batch id → (void *)1 */
 	strmap *txn;           /* id → order_state*, this batch's copies */
 	bool in_txn;
 	bool knows_all_orders;
 	bool shed_finished;
+	size_t next_ordinal, committed_ordinals;
+	/* frozen orders: record n has id ids + id_at[n]; slots is an open
+	 * addressing table of n + 1 by id; records in memory or in fd */
+	strmap *thawed;        /* id → order_state*, read since the commit */
+	strmap *client_ids;    /* client id → offset in ids + 1 */
+	char *ids;
+	size_t ids_used, ids_capacity;
+	uint32_t *id_at;
+	size_t id_at_capacity;
+	uint32_t *slots;
+	size_t frozen_count, frozen_capacity, slot_capacity;
+	frozen_order *frozen;  /* when fd < 0 */
+	int fd;
 };
 
 static void client_copy(client *dst, const client *src)
@@ -56,6 +84,9 @@ order_book *order_book_new(bool knows_all_orders)
 	book->batches = strmap_new();
 	book->txn = strmap_new();
 	book->knows_all_orders = knows_all_orders;
+	book->thawed = strmap_new();
+	book->client_ids = strmap_new();
+	book->fd = -1;
 	return book;
 }
 
@@ -72,20 +103,218 @@ void order_book_free(order_book *book)
 		return;
 	strmap_each(book->orders, free_state_entry, NULL);
 	strmap_each(book->txn, free_state_entry, NULL);
+	strmap_each(book->thawed, free_state_entry, NULL);
 	strmap_free(book->orders);
 	strmap_free(book->batches);
 	strmap_free(book->txn);
+	strmap_free(book->thawed);
+	strmap_free(book->client_ids);
+	free(book->ids);
+	free(book->id_at);
+	free(book->slots);
+	free(book->frozen);
 	free(book);
+}
+
+/* ---- frozen orders ------------------------------------------------------- */
+
+static uint64_t hash_id(const char *id)
+{
+	uint64_t hash = 1469598103934665603ull;
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+		hash = (hash ^ *p) * 1099511628211ull;
+	return hash;
+}
+
+/* The slot of id: holding its record number + 1, or 0 (free). */
+static uint32_t *frozen_slot(const order_book *book, const char *id)
+{
+	size_t mask = book->slot_capacity - 1;
+	size_t i = (size_t)hash_id(id) & mask;
+
+	while (book->slots[i] != 0 &&
+	       strcmp(book->ids + book->id_at[book->slots[i] - 1], id) != 0)
+		i = (i + 1) & mask;
+	return &book->slots[i];
+}
+
+static void grow_slots(order_book *book)
+{
+	uint32_t *old = book->slots;
+	size_t old_capacity = book->slot_capacity;
+
+	book->slot_capacity = old_capacity ? old_capacity * 2 : 1024;
+	book->slots = xcalloc(book->slot_capacity, sizeof *book->slots);
+	for (size_t i = 0; i < old_capacity; i++)
+		if (old[i] != 0)
+			*frozen_slot(book, book->ids +
+			             book->id_at[old[i] - 1]) = old[i];
+	free(old);
+}
+
+static uint32_t keep_id(order_book *book, const char *id)
+{
+	size_t length = strlen(id) + 1, at = book->ids_used;
+
+	if (at + length > UINT32_MAX) {
+		diag_error(NULL, 0, "too many orders for one book");
+		exit(4);
+	}
+	book->ids = xgrow(book->ids, &book->ids_capacity, at + length, 1);
+	memcpy(book->ids + at, id, length);
+	book->ids_used += length;
+	return (uint32_t)at;
+}
+
+static uint32_t client_at(order_book *book, const char *id)
+{
+	uintptr_t at = (uintptr_t)strmap_get(book->client_ids, id);
+
+	if (at == 0) {
+		at = (uintptr_t)keep_id(book, id) + 1;
+		strmap_put(book->client_ids, id, (void *)at);
+	}
+	return (uint32_t)(at - 1);
+}
+
+static void put_frozen(order_book *book, size_t n, const frozen_order *f)
+{
+	if (book->fd >= 0) {
+		spill_write(book->fd, f, sizeof *f, (uint64_t)n * sizeof *f);
+		return;
+	}
+	if (n >= book->frozen_capacity)
+		book->frozen = xgrow(book->frozen, &book->frozen_capacity, n + 1,
+		                     sizeof *book->frozen);
+	book->frozen[n] = *f;
+}
+
+/* Freezes a finished order's committed state (and frees it). */
+static void freeze(order_book *book, order_state *o)
+{
+	frozen_order f;
+	uint32_t *slot;
+	size_t n;
+
+	memset(&f, 0, sizeof f);    /* no undefined padding in the file */
+	f.ordinal = o->ordinal;
+	f.price = o->fields.price;
+	f.costs = o->costs;
+	f.payments = o->payments;
+	f.client_at = client_at(book, o->client.id);
+	f.version = o->version;
+	f.amendments = o->amendments;
+	f.progress = o->progress;
+	f.score = o->score;
+	f.received = o->received;
+	f.start = o->fields.start;
+	f.due = o->fields.due;
+	f.fixed_on = o->fixed_on;
+	f.completed_on = o->completed_on;
+	f.closed_on = o->closed_on;
+	f.cancelled_on = o->cancelled_on;
+	f.present = o->fields.present & (FIELD_PRICE | FIELD_DUE | FIELD_START);
+	f.stage = (uint8_t)o->stage;
+	f.kind = (uint8_t)o->kind;
+	f.priority = (uint8_t)o->priority;
+	f.lang = (uint8_t)o->client.lang;
+	f.has_money = o->has_money;
+	memcpy(f.currency, o->fields.currency, sizeof f.currency);
+	if (book->slot_capacity == 0 ||
+	    (book->frozen_count + 1) * 4 > book->slot_capacity * 3)
+		grow_slots(book);
+	slot = frozen_slot(book, o->id);
+	if (*slot == 0) {
+		if (book->frozen_count >= UINT32_MAX - 1) {
+			diag_error(NULL, 0, "too many orders for one book");
+			exit(4);
+		}
+		n = book->frozen_count++;
+		book->id_at = xgrow(book->id_at, &book->id_at_capacity, n + 1,
+		                    sizeof *book->id_at);
+		book->id_at[n] = keep_id(book, o->id);
+		*slot = (uint32_t)n + 1;
+	}
+	put_frozen(book, *slot - 1, &f);
+	order_state_free(o);
+}
+
+/* A state rebuilt from frozen record n, as shed() would have left it. */
+static order_state *thaw(const order_book *book, size_t n)
+{
+	order_state *o = xcalloc(1, sizeof *o);
+	frozen_order f;
+
+	if (book->fd >= 0)
+		spill_read(book->fd, &f, sizeof f, (uint64_t)n * sizeof f);
+	else
+		f = book->frozen[n];
+	snprintf(o->id, sizeof o->id, "%s", book->ids + book->id_at[n]);
+	snprintf(o->client.id, sizeof o->client.id, "%s",
+	         book->ids + f.client_at);
+	o->client.lang = (language)f.lang;
+	o->ordinal = (size_t)f.ordinal;
+	o->stage = (stage)f.stage;
+	o->version = f.version;
+	o->amendments = f.amendments;
+	o->received = f.received;
+	o->kind = (order_kind)f.kind;
+	o->priority = (priority)f.priority;
+	o->fields.present = f.present;
+	o->fields.price = f.price;
+	memcpy(o->fields.currency, f.currency, sizeof f.currency);
+	o->fields.start = f.start;
+	o->fields.due = f.due;
+	o->progress = f.progress;
+	o->has_money = f.has_money != 0;
+	o->costs = f.costs;
+	o->payments = f.payments;
+	o->fixed_on = f.fixed_on;
+	o->completed_on = f.completed_on;
+	o->closed_on = f.closed_on;
+	o->cancelled_on = f.cancelled_on;
+	o->score = f.score;
+	return o;
+}
+
+/* The committed state of id: in memory, or thawed from its record. */
+static const order_state *committed(const order_book *book, const char *id)
+{
+	order_state *o = strmap_get(book->orders, id);
+	uint32_t n;
+
+	if (o != NULL || book->frozen_count == 0)
+		return o;
+	if ((o = strmap_get(book->thawed, id)) != NULL)
+		return o;
+	if ((n = *frozen_slot(book, id)) == 0)
+		return NULL;
+	o = thaw(book, n - 1);
+	/* The thawed copies are a cache: the book's contents stay as they
+	 * were, so a const book may hold them. */
+	strmap_put(((order_book *)book)->thawed, o->id, o);
+	return o;
+}
+
+static void drop_thawed(order_book *book)
+{
+	strmap_each(book->thawed, free_state_entry, NULL);
+	strmap_clear(book->thawed);
+}
+
+void order_book_spill(order_book *book, int fd)
+{
+	book->fd = fd;
 }
 
 size_t order_book_count(const order_book *book)
 {
-	return strmap_count(book->orders);
+	return strmap_count(book->orders) + book->frozen_count;
 }
 
 const order_state *order_book_find(const order_book *book, const char *id)
 {
-	return strmap_get(book->orders, id);
+	return committed(book, id);
 }
 
 struct each_ctx {
@@ -106,6 +335,11 @@ void order_book_each(const order_book *book,
 {
 	struct each_ctx each = { fn, ctx };
 	strmap_each(book->orders, each_entry, &each);
+	for (size_t n = 0; n < book->frozen_count; n++) {
+		order_state *o = thaw(book, n);
+		fn(o, ctx);
+		order_state_free(o);
+	}
 }
 
 bool order_book_has_batch(const order_book *book, const char *batch_id)
@@ -158,10 +392,13 @@ static void move_into_book(const char *key, void *value, void *ctx)
 	order_book *book = ctx;
 	order_state *state = value;
 
-	if (book->shed_finished && (state->stage == STAGE_CLOSED ||
-	                            state->stage == STAGE_CANCELLED))
-		shed(state);
 	state->created_file = NULL;
+	if (book->shed_finished && state->stage >= STAGE_EVALUATION) {
+		order_state_free(strmap_remove(book->orders, key));
+		shed(state);
+		freeze(book, state);
+		return;
+	}
 	order_state_free(strmap_put(book->orders, key, state));
 }
 
@@ -169,6 +406,8 @@ void book_txn_commit(order_book *book)
 {
 	strmap_each(book->txn, move_into_book, book);
 	strmap_clear(book->txn);
+	drop_thawed(book);
+	book->committed_ordinals = book->next_ordinal;
 	book->in_txn = false;
 }
 
@@ -176,6 +415,8 @@ void book_txn_abort(order_book *book)
 {
 	strmap_each(book->txn, free_state_entry, NULL);
 	strmap_clear(book->txn);
+	drop_thawed(book);
+	book->next_ordinal = book->committed_ordinals;
 	book->in_txn = false;
 }
 
@@ -183,7 +424,7 @@ void book_txn_abort(order_book *book)
 static const order_state *lookup(const order_book *book, const char *id)
 {
 	const order_state *state = strmap_get(book->txn, id);
-	return state != NULL ? state : strmap_get(book->orders, id);
+	return state != NULL ? state : committed(book, id);
 }
 
 const order_state *order_book_lookup(const order_book *book, const char *id)
@@ -299,8 +540,10 @@ static int apply_new_order(order_book *book, struct ctx *c, date_t as_of,
 		DATE_NONE;
 	o->created_file = c->file;
 	o->created_line = op->line;
+	o->ordinal = book->next_ordinal++;
 	strmap_put(book->txn, o->id, o);
 	effect->version = o->version;
+	effect->ordinal = o->ordinal;
 	return 0;
 }
 
@@ -729,5 +972,6 @@ int book_apply(order_book *book, const operation *op, const char *file,
 	if (status != 0)
 		return -1;
 	effect->version = o->version;
+	effect->ordinal = o->ordinal;
 	return 0;
 }

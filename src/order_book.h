@@ -39,6 +39,7 @@ typedef struct order_state {
 	date_t closed_on;
 	date_t cancelled_on;
 	int score;                 /* 0 until evaluated */
+	size_t ordinal;            /* orders the book had before this one */
 	/* where it was created, when in the batch being checked */
 	const char *created_file;
 	long created_line;
@@ -61,6 +62,7 @@ typedef struct op_effect {
 	unsigned changed;          /* amend: FIELD_* bits that changed */
 	int days_late;             /* complete */
 	int64_t penalty;           /* complete */
+	size_t ordinal;            /* the order's ordinal (order_state) */
 } op_effect;
 
 /* A deep copy of an order's state (owned by the caller), and its release. */
@@ -72,13 +74,20 @@ typedef struct order_book order_book;
 /* knows_all_orders: false for a book that does not hold the ledger; then
  * operations on orders it has not seen are accepted unjudged. */
 order_book *order_book_new(bool knows_all_orders);
-/* From now on, a closed or cancelled order keeps in the committed book only
- * what later operations on it need (ids, kind, currency, money totals,
- * dates, stage): its texts, resources and terms are dropped, so memory grows
- * with the open orders, not with history.  For books whose callers read
- * only the rules' verdicts (apply, validate); replay events are copied
- * before the drop. */
+/* From now on, a completed (stage evaluation), closed or cancelled order
+ * keeps in the committed book only what later operations on it need (ids,
+ * kind, currency, money totals, dates, stage, version): its texts,
+ * resources and terms are dropped, and the rest is frozen in a compact
+ * record (about 100 bytes, or 17 in memory when spilled), so memory grows
+ * with the open orders, not with history.  Reading a frozen order (lookup,
+ * find, each) thaws a copy that lives until the next commit or abort.
+ * For books whose callers read only the rules' verdicts (apply, validate)
+ * or copy what they need from replay events (report): the events' states
+ * are copied before the drop. */
 void order_book_shed_finished(order_book *book);
+/* Frozen records go to fd (a spill_open() file the caller closes after
+ * order_book_free) instead of memory: only the ids stay in memory. */
+void order_book_spill(order_book *book, int fd);
 void order_book_free(order_book *book);
 size_t order_book_count(const order_book *book);
 /* The committed state of order id, or NULL. */

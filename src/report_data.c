@@ -6,8 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "util/atomic_file.h"
 #include "util/diag.h"
 #include "util/money.h"
+#include "util/spill.h"
 #include "util/strmap.h"
 #include "util/xalloc.h"
 
@@ -42,32 +46,243 @@ static char *keep(report_data *data, const char *text)
 	return copy;
 }
 
-/* keep() for a string the caller allocated: frees it. */
-static char *keep_owned(report_data *data, char *text)
+/* ---- scratch files ------------------------------------------------------ */
+
+/* Appending to a scratch file through a buffer. */
+typedef struct appender {
+	int fd;
+	uint64_t end;               /* file size once flushed */
+	size_t used;
+	unsigned char buf[1u << 16];
+} appender;
+
+static void flush(appender *a)
 {
-	char *copy = keep(data, text);
+	if (a->used > 0)
+		spill_write(a->fd, a->buf, a->used, a->end);
+	a->end += a->used;
+	a->used = 0;
+}
+
+static void add(appender *a, const void *bytes, size_t length)
+{
+	if (a->used + length > sizeof a->buf)
+		flush(a);
+	if (length > sizeof a->buf) {
+		spill_write(a->fd, bytes, length, a->end);
+		a->end += length;
+		return;
+	}
+	memcpy(a->buf + a->used, bytes, length);
+	a->used += length;
+}
+
+/* Order records being changed: a direct-mapped write-back cache, slot
+ * ordinal % CACHE_SLOTS (the operations on an order come close together
+ * in a ledger, so most of them hit). */
+#define CACHE_SLOTS (1u << 12)
+
+typedef struct cache_slot {
+	uint64_t tag;               /* ordinal + 1; 0: empty */
+	bool dirty;
+	report_order order;
+} cache_slot;
+
+typedef struct scratch {
+	int orders;                 /* report_order records by ordinal */
+	appender changes;           /* report_change records */
+	appender texts;
+	cache_slot *cache;
+} scratch;
+
+static uint64_t record_offset(size_t ordinal)
+{
+	return (uint64_t)ordinal * sizeof(report_order);
+}
+
+static void write_back(scratch *sc, cache_slot *slot)
+{
+	if (slot->tag != 0 && slot->dirty)
+		spill_write(sc->orders, &slot->order, sizeof slot->order,
+		            record_offset((size_t)(slot->tag - 1)));
+	slot->dirty = false;
+}
+
+/* The record of ordinal, cached (and to be written back): read from the
+ * file, or all zeros (not counted) when fresh. */
+static report_order *cached(report_data *data, size_t ordinal, bool fresh)
+{
+	scratch *sc = data->scratch;
+	cache_slot *slot = &sc->cache[ordinal % CACHE_SLOTS];
+
+	if (slot->tag != (uint64_t)ordinal + 1) {
+		write_back(sc, slot);
+		slot->tag = (uint64_t)ordinal + 1;
+		if (fresh || ordinal >= data->ordinals)
+			memset(&slot->order, 0, sizeof slot->order);
+		else
+			spill_read(sc->orders, &slot->order,
+			           sizeof slot->order, record_offset(ordinal));
+	}
+	if (fresh)
+		memset(&slot->order, 0, sizeof slot->order);
+	slot->dirty = true;
+	return &slot->order;
+}
+
+/* A text kept in the scratch file. */
+static report_text keep_text(report_data *data, const char *text)
+{
+	scratch *sc = data->scratch;
+	report_text t = { .at = sc->texts.end + sc->texts.used,
+	                  .length = 0 };
+	size_t length = strlen(text);
+
+	if (length > UINT32_MAX)
+		length = UINT32_MAX;
+	t.length = (uint32_t)length;
+	add(&sc->texts, text, length);
+	return t;
+}
+
+static report_text keep_text_owned(report_data *data, char *text)
+{
+	report_text t = keep_text(data, text);
 
 	free(text);
-	return copy;
+	return t;
+}
+
+const char *report_text_get(const report_data *data, report_text text,
+                            char **buf, size_t *capacity)
+{
+	const scratch *sc = data->scratch;
+
+	*buf = xgrow(*buf, capacity, (size_t)text.length + 1, 1);
+	spill_read(sc->texts.fd, *buf, text.length, text.at);
+	(*buf)[text.length] = '\0';
+	return *buf;
+}
+
+void report_data_order(const report_data *data, size_t ordinal,
+                       report_order *out)
+{
+	const scratch *sc = data->scratch;
+
+	spill_read(sc->orders, out, sizeof *out, record_offset(ordinal));
+}
+
+/* ---- cursors ------------------------------------------------------------ */
+
+#define CURSOR_RECORDS 512
+
+static void cursor_begin(report_cursor *c, const report_data *data, int fd,
+                         size_t size, size_t total)
+{
+	memset(c, 0, sizeof *c);
+	c->data = data;
+	c->fd = fd;
+	c->size = size;
+	c->total = total;
+	c->buf = xmalloc(size * CURSOR_RECORDS);
+}
+
+static const void *cursor_next(report_cursor *c)
+{
+	const void *at;
+
+	if (c->next >= c->total)
+		return NULL;
+	if (c->next >= c->first + c->have || c->have == 0) {
+		size_t n = c->total - c->next;
+		if (n > CURSOR_RECORDS)
+			n = CURSOR_RECORDS;
+		spill_read(c->fd, c->buf, n * c->size,
+		           (uint64_t)c->next * c->size);
+		c->first = c->next;
+		c->have = n;
+	}
+	at = c->buf + (c->next - c->first) * c->size;
+	c->next++;
+	return at;
+}
+
+void report_orders_begin(report_cursor *c, const report_data *data)
+{
+	const scratch *sc = data->scratch;
+
+	cursor_begin(c, data, sc->orders, sizeof(report_order),
+	             data->ordinals);
+}
+
+const report_order *report_orders_next(report_cursor *c)
+{
+	const report_order *o;
+
+	while ((o = cursor_next(c)) != NULL && !o->counted)
+		continue;
+	return o;
+}
+
+void report_changes_begin(report_cursor *c, const report_data *data)
+{
+	const scratch *sc = data->scratch;
+
+	cursor_begin(c, data, sc->changes.fd, sizeof(report_change),
+	             data->change_count);
+}
+
+const report_change *report_changes_next(report_cursor *c)
+{
+	return cursor_next(c);
+}
+
+void report_cursor_end(report_cursor *c)
+{
+	free(c->buf);
+	c->buf = NULL;
 }
 
 /* ---- the collection ----------------------------------------------------- */
 
-report_data *report_data_new(date_t as_of)
+report_data *report_data_new(date_t as_of, const char *dir)
 {
-	report_data *data = xcalloc(1, sizeof *data);
+	report_data *data;
+	scratch *sc;
+	int fds[3] = { -1, -1, -1 };
 
+	if (make_dirs(dir) != 0)
+		return NULL;
+	for (int i = 0; i < 3; i++)
+		if ((fds[i] = spill_open(dir)) < 0) {
+			while (i-- > 0)
+				close(fds[i]);
+			return NULL;
+		}
+	data = xcalloc(1, sizeof *data);
 	data->as_of = as_of;
 	data->balances = trial_balance_new();
-	data->index = strmap_new();
 	data->parties = strmap_new();
+	data->scratch = sc = xcalloc(1, sizeof *sc);
+	sc->orders = fds[0];
+	sc->changes.fd = fds[1];
+	sc->texts.fd = fds[2];
+	sc->cache = xcalloc(CACHE_SLOTS, sizeof *sc->cache);
 	return data;
 }
 
 void report_data_loaded(report_data *data)
 {
-	strmap_free(data->index);
-	data->index = NULL;
+	scratch *sc = data->scratch;
+
+	if (sc->cache != NULL) {
+		for (size_t i = 0; i < CACHE_SLOTS; i++)
+			write_back(sc, &sc->cache[i]);
+		free(sc->cache);
+		sc->cache = NULL;
+	}
+	flush(&sc->changes);
+	flush(&sc->texts);
 }
 
 static void free_party(const char *key, void *value, void *ctx)
@@ -89,12 +304,16 @@ void report_data_free(report_data *data)
 	}
 	strmap_each(data->parties, free_party, NULL);
 	strmap_free(data->parties);
-	if (data->index != NULL)
-		strmap_free(data->index);
 	trial_balance_free(data->balances);
-	free(data->orders);
-	free(data->changes);
 	free(data->month_costs);
+	if (data->scratch != NULL) {
+		scratch *sc = data->scratch;
+		close(sc->orders);
+		close(sc->changes.fd);
+		close(sc->texts.fd);
+		free(sc->cache);
+		free(sc);
+	}
 	free(data);
 }
 
@@ -148,11 +367,15 @@ static const report_party *executor_of(report_data *data,
 
 /* ---- orders ------------------------------------------------------------- */
 
-static report_order *find_order(report_data *data, const char *id)
+/* The record of an order that counts, or NULL. */
+static report_order *find_order(report_data *data, size_t ordinal)
 {
-	uintptr_t position = (uintptr_t)strmap_get(data->index, id);
+	report_order *o;
 
-	return position == 0 ? NULL : &data->orders[position - 1];
+	if (ordinal >= data->ordinals)
+		return NULL;
+	o = cached(data, ordinal, false);
+	return o->counted ? o : NULL;
 }
 
 static void take_terms(report_order *o, const order_fields *f)
@@ -171,19 +394,22 @@ static void take_price(report_order *o, const order_fields *f)
 	         o->has_price ? f->currency : "");
 }
 
-static void add_order(report_data *data, const replay_event *event)
+static report_order *add_order(report_data *data, const replay_event *event)
 {
 	const order_state *s = event->after;
-	report_order *o;
+	size_t ordinal = event->effect->ordinal;
+	report_order *o = cached(data, ordinal, true);
 
-	data->orders = xgrow(data->orders, &data->order_capacity,
-	                     data->order_count + 1, sizeof *data->orders);
-	o = &data->orders[data->order_count++];
-	memset(o, 0, sizeof *o);
-	o->id = keep(data, s->id);
+	if (ordinal >= data->ordinals)
+		data->ordinals = ordinal + 1;
+	data->order_count++;
+	o->counted = true;
+	o->ordinal = ordinal;
+	snprintf(o->id, sizeof o->id, "%s", s->id);
 	o->client = party(data, 'c', s->client.id, s->client.name);
 	o->executor = executor_of(data, &s->fields);
-	o->title = keep(data, s->fields.title != NULL ? s->fields.title : "");
+	o->title = keep_text(data, s->fields.title != NULL ? s->fields.title
+	                                                   : "");
 	o->kind = s->kind;
 	o->priority = s->priority;
 	o->stage = STAGE_IDENTIFICATION;
@@ -197,7 +423,7 @@ static void add_order(report_data *data, const replay_event *event)
 	o->progress = -1;
 	take_price(o, &s->fields);
 	take_terms(o, &s->fields);
-	strmap_put(data->index, o->id, (void *)(uintptr_t)data->order_count);
+	return o;
 }
 
 /* ---- amendments --------------------------------------------------------- */
@@ -298,14 +524,15 @@ static report_value text_value(report_data *data, const char *text)
 {
 	report_value v = { .type = text != NULL ? VALUE_TEXT : VALUE_NONE };
 
-	v.text = text != NULL ? keep(data, text) : NULL;
+	if (text != NULL)
+		v.text = keep_text(data, text);
 	return v;
 }
 
 static report_value owned_text(report_data *data, char *text)
 {
 	return (report_value){ .type = VALUE_TEXT,
-	                       .text = keep_owned(data, text) };
+	                       .text = keep_text_owned(data, text) };
 }
 
 /* The value of field bit in f, typed. */
@@ -345,22 +572,23 @@ static report_value field_value(report_data *data, unsigned bit,
 	return v;
 }
 
-static void log_change(report_data *data, const report_order *o,
-                       const replay_event *event, unsigned bit)
+static void log_change(report_data *data, const replay_event *event,
+                       unsigned bit)
 {
-	report_change *c;
+	scratch *sc = data->scratch;
+	report_change c;
 
-	data->changes = xgrow(data->changes, &data->change_capacity,
-	                      data->change_count + 1, sizeof *data->changes);
-	c = &data->changes[data->change_count++];
-	c->order = (size_t)(o - data->orders);
-	c->effective = event->op->on;
-	c->version = event->effect->version;
-	c->reason = keep(data, event->op->reason != NULL ? event->op->reason
-	                                                 : "");
-	c->field = bit;
-	c->old_value = field_value(data, bit, &event->before->fields);
-	c->new_value = field_value(data, bit, &event->after->fields);
+	memset(&c, 0, sizeof c);    /* no undefined padding in the file */
+	c.order = event->effect->ordinal;
+	c.effective = event->op->on;
+	c.version = event->effect->version;
+	c.reason = keep_text(data, event->op->reason != NULL
+	                           ? event->op->reason : "");
+	c.field = bit;
+	c.old_value = field_value(data, bit, &event->before->fields);
+	c.new_value = field_value(data, bit, &event->after->fields);
+	add(&sc->changes, &c, sizeof c);
+	data->change_count++;
 }
 
 /* Applies the fields an amendment changed to o, and logs each. */
@@ -373,10 +601,11 @@ static void apply_amend(report_data *data, report_order *o,
 	for (unsigned bit = 1; bit & FIELD_ALL; bit <<= 1) {
 		if (!(changed & bit))
 			continue;
-		log_change(data, o, event, bit);
+		log_change(data, event, bit);
 		switch (bit) {
 		case FIELD_TITLE:
-			o->title = keep(data, f->title != NULL ? f->title : "");
+			o->title = keep_text(data, f->title != NULL ? f->title
+			                                            : "");
 			break;
 		case FIELD_EXECUTOR:
 			o->executor = executor_of(data, f);
@@ -515,22 +744,28 @@ static bool counts(const report_data *data, const report_order *o,
 	return true;
 }
 
+bool report_data_wants_states(void *ctx, const operation *op)
+{
+	(void)ctx;
+	return op->kind == OP_ORDER || op->kind == OP_AMEND ||
+	       op->kind == OP_COMPLETE;
+}
+
 void report_data_event(void *ctx, const replay_event *event)
 {
 	report_data *data = ctx;
 	const operation *op = event->op;
 	report_order *o = op->kind == OP_ORDER ? NULL
-	                  : find_order(data, op->order_id);
+	                  : find_order(data, event->effect->ordinal);
 
 	data->events++;
 	if (!counts(data, o, op)) {
 		data->ignored++;
 		return;
 	}
-	if (op->kind == OP_ORDER) {
-		add_order(data, event);
-		o = &data->orders[data->order_count - 1];
-	} else
+	if (op->kind == OP_ORDER)
+		o = add_order(data, event);
+	else
 		apply_op(data, o, event);
 	if (op->on != DATE_NONE && op->on > o->last_change)
 		o->last_change = op->on;

@@ -15,11 +15,21 @@
  * postings of the operations that count: `ledger -f EXPORT bal -e D+1`
  * gives the same balances.
  *
- * Use: report_data_new(as_of); replay the ledger with report_data_event
- * as the replay_target's on_event (ctx = the report_data);
- * report_data_loaded; then read the fields.  report_data_free releases
- * everything.  Strings belong to the report_data (packed in large blocks,
- * so a million of them do not pin the pages the order book frees). */
+ * Memory does not grow with the orders: each order's record (fixed size,
+ * addressed by its ordinal in the book, order_state.ordinal) and the
+ * amendment log live in unnamed scratch files in the output folder
+ * (util/spill.h: gone when closed, whatever happens), and so do the
+ * texts (titles, reasons, amended values), read back by report_text_get.
+ * About 270 bytes of scratch space per order (plus the texts and the
+ * amendments); in memory only the parties (the records point at them:
+ * the files live as long as this process), the month costs, the trial
+ * balance and a cache of the order records being changed (about 1 MB).
+ *
+ * Use: report_data_new(as_of, dir); replay the ledger with
+ * report_data_event as the replay_target's on_event and
+ * report_data_wants_states as its wants_states (ctx = the report_data);
+ * report_data_loaded; then read the orders and changes with a cursor, or
+ * one order by ordinal.  report_data_free releases everything. */
 #ifndef MANDATE_REPORT_DATA_H
 #define MANDATE_REPORT_DATA_H
 
@@ -39,12 +49,21 @@ typedef struct report_party {
 	const char *name;
 } report_party;
 
+/* A text in the scratch file. */
+typedef struct report_text {
+	uint64_t at;
+	uint32_t length;
+} report_text;
+
 typedef struct report_order {
-	const char *id;
+	char id[IDENT_MAX + 1];
+	bool counted;                       /* false: not an order that
+	                                       counts (a hole) */
+	size_t ordinal;                     /* order_state.ordinal */
 	const report_party *client;
 	const report_party *executor;       /* in force now; NULL: none */
 	const report_party *done_executor;  /* in force at completion */
-	const char *title;
+	report_text title;
 	order_kind kind;
 	priority priority;
 	stage stage;
@@ -72,7 +91,7 @@ typedef struct report_order {
 typedef enum { VALUE_NONE, VALUE_TEXT, VALUE_DATE, VALUE_MONEY } value_type;
 typedef struct report_value {
 	value_type type;
-	const char *text;                   /* VALUE_TEXT */
+	report_text text;                   /* VALUE_TEXT */
 	date_t date;                        /* VALUE_DATE */
 	int64_t amount;                     /* VALUE_MONEY, minor units */
 	char currency[4];                   /* VALUE_MONEY */
@@ -80,10 +99,10 @@ typedef struct report_value {
 
 /* One changed field of one amendment. */
 typedef struct report_change {
-	size_t order;                       /* index in report_data.orders */
+	size_t order;                       /* the order's ordinal */
 	date_t effective;
 	int version;                        /* the version the amendment made */
-	const char *reason;
+	report_text reason;
 	unsigned field;                     /* FIELD_* bit */
 	report_value old_value, new_value;
 } report_change;
@@ -97,27 +116,56 @@ typedef struct report_month_costs {
 
 typedef struct report_data {
 	date_t as_of;
-	report_order *orders;               /* in the order the ledger booked */
-	size_t order_count, order_capacity;
-	report_change *changes;             /* in ledger order */
-	size_t change_count, change_capacity;
+	size_t order_count;                 /* orders that count */
+	size_t ordinals;                    /* order records, holes included */
+	size_t change_count;                /* amendment log, ledger order */
 	report_month_costs *month_costs;    /* unsorted */
 	size_t month_cost_count, month_cost_capacity;
 	trial_balance *balances;
 	uint64_t events, ignored;           /* operations seen, after as-of */
 	bool overflow;                      /* a sum overflowed (reported) */
 	/* private */
-	void *index;                        /* order id → position + 1 */
 	void *parties;                      /* id → report_party */
-	void *texts;                        /* the strings, in large blocks */
+	void *texts;                        /* their strings, in blocks */
+	void *scratch;                      /* the files and the cache */
 } report_data;
 
-report_data *report_data_new(date_t as_of);
+/* Makes dir (and its parents) if needed and the scratch files in it;
+ * NULL (reported) when it cannot. */
+report_data *report_data_new(date_t as_of, const char *dir);
 void report_data_free(report_data *data);
 /* The replay_event_fn: ctx is the report_data. */
 void report_data_event(void *ctx, const replay_event *event);
-/* Once the replay is over: drops the order index only events need. */
+/* The replay_target's wants_states: <order>, <amend>, <complete>. */
+bool report_data_wants_states(void *ctx, const operation *op);
+/* Once the replay is over: writes out what is cached. */
 void report_data_loaded(report_data *data);
+
+/* The record of the order with this ordinal (< data->ordinals). */
+void report_data_order(const report_data *data, size_t ordinal,
+                       report_order *out);
+/* A text, NUL-terminated, in *buf (grown as needed; free it). */
+const char *report_text_get(const report_data *data, report_text text,
+                            char **buf, size_t *capacity);
+
+/* Reading every counted order in ledger order, or every change:
+ *     report_cursor c;
+ *     report_orders_begin(&c, data);
+ *     while ((o = report_orders_next(&c)) != NULL) ...
+ *     report_cursor_end(&c);
+ * Each pointer is valid until the next call. */
+typedef struct report_cursor {
+	const report_data *data;
+	int fd;
+	size_t size, next, total;           /* record size, index, count */
+	unsigned char *buf;
+	size_t first, have;                 /* records in buf from first */
+} report_cursor;
+void report_orders_begin(report_cursor *c, const report_data *data);
+const report_order *report_orders_next(report_cursor *c);
+void report_changes_begin(report_cursor *c, const report_data *data);
+const report_change *report_changes_next(report_cursor *c);
+void report_cursor_end(report_cursor *c);
 
 /* The month key of a date, and the first day of a month key. */
 int32_t report_month_of(date_t date);

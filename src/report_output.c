@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -56,19 +57,35 @@ static int write_workbook(const report_context *ctx, const char *dir,
 	return status;
 }
 
+static double now_seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 /* Both workbooks, with LC_NUMERIC at "C": libxlsxwriter prints numbers
- * with printf, and a comma-decimal locale would corrupt the files. */
+ * with printf, and a comma-decimal locale would corrupt the files.  With
+ * -v, how long each took. */
 static int write_workbooks(const report_context *ctx, const char *dir)
 {
 	const char *current = setlocale(LC_NUMERIC, NULL);
 	char *saved = xstrdup(current != NULL ? current : "C");
+	double start = now_seconds();
 	int status;
 
 	setlocale(LC_NUMERIC, "C");
 	status = write_workbook(ctx, dir, "status.xlsx", report_status_write);
-	if (status == EXIT_ACCEPTED)
+	diag_note(NULL, 0, "report: status.xlsx in %.2f s",
+	          now_seconds() - start);
+	start = now_seconds();
+	if (status == EXIT_ACCEPTED) {
 		status = write_workbook(ctx, dir, "performance.xlsx",
 		                        report_performance_write);
+		diag_note(NULL, 0, "report: performance.xlsx in %.2f s",
+		          now_seconds() - start);
+	}
 	setlocale(LC_NUMERIC, saved);
 	free(saved);
 	return status;
@@ -105,11 +122,13 @@ static char *scratch_folder(const char *dir)
 int report_output_write(const report_data *data, const char *head,
                         const char *dir)
 {
+	double start = now_seconds();
 	kpi_set *kpi = kpi_compute(data);
 	report_context ctx;
 	char *scratch = NULL;
 	int status;
 
+	diag_note(NULL, 0, "report: KPIs in %.2f s", now_seconds() - start);
 	if (kpi->overflow)
 		status = EXIT_INTEGRITY;
 	else if (make_dirs(dir) != 0 ||

@@ -85,23 +85,47 @@ static void totals_write(totals *t, xl_sheet *s, lxw_row_t last)
 
 /* ---- shared columns ----------------------------------------------------- */
 
-static const report_order **sorted_orders(const report_data *data,
-                                          bool (*keep)(const report_order *,
-                                                       date_t),
-                                          int (*compare)(const void *,
-                                                         const void *),
-                                          size_t *count)
-{
-	const report_order **list = xcalloc(data->order_count + 1,
-	                                    sizeof *list);
-	size_t n = 0;
+/* An order picked for a sheet, with what its place depends on. */
+typedef struct picked {
+	date_t due;
+	size_t ordinal;
+	char id[IDENT_MAX + 1];
+} picked;
 
-	for (size_t i = 0; i < data->order_count; i++)
-		if (keep(&data->orders[i], data->as_of))
-			list[n++] = &data->orders[i];
-	qsort(list, n, sizeof *list, compare);
+/* The orders keep() picks (open orders: few, unlike all of them), sorted;
+ * each sheet row then reads its order by ordinal. */
+static picked *pick_orders(const report_data *data,
+                           bool (*keep)(const report_order *, date_t),
+                           int (*compare)(const void *, const void *),
+                           size_t *count)
+{
+	picked *list = NULL;
+	size_t n = 0, capacity = 0;
+	report_cursor c;
+	const report_order *o;
+
+	report_orders_begin(&c, data);
+	while ((o = report_orders_next(&c)) != NULL) {
+		if (!keep(o, data->as_of))
+			continue;
+		list = xgrow(list, &capacity, n + 1, sizeof *list);
+		list[n].due = o->due;
+		list[n].ordinal = o->ordinal;
+		memcpy(list[n].id, o->id, sizeof list[n].id);
+		n++;
+	}
+	report_cursor_end(&c);
+	if (n > 1)
+		qsort(list, n, sizeof *list, compare);
 	*count = n;
 	return list;
+}
+
+/* An order's title. */
+static void title_cell(xl_sheet *s, lxw_col_t col, const report_data *data,
+                       const report_order *o, char **buf, size_t *capacity)
+{
+	xl_text(s, col, report_text_get(data, o->title, buf, capacity));
 }
 
 static double progress_of(const report_order *o)
@@ -144,15 +168,19 @@ static void write_orders(xl_book *book, const report_context *ctx)
 	xl_sheet *s = xl_sheet_new(book, "Orders", headers, O_COLUMNS,
 	                           (lxw_row_t)data->order_count);
 	totals t;
+	report_cursor c;
+	const report_order *o;
+	char *buf = NULL;
+	size_t capacity = 0;
 
 	totals_init(&t, ctx->kpi, O_CURRENCY, money_cols, 4);
-	for (size_t i = 0; i < data->order_count; i++, xl_next_row(s)) {
-		const report_order *o = &data->orders[i];
+	report_orders_begin(&c, data);
+	for (; (o = report_orders_next(&c)) != NULL; xl_next_row(s)) {
 		xl_text(s, O_ID, o->id);
 		xl_text(s, O_CLIENT_ID, o->client->id);
 		xl_text(s, O_CLIENT, o->client->name);
 		xl_text(s, O_KIND, order_kind_name(o->kind));
-		xl_text(s, O_TITLE, o->title);
+		title_cell(s, O_TITLE, data, o, &buf, &capacity);
 		if (o->executor != NULL) {
 			xl_text(s, O_EXECUTOR_ID, o->executor->id);
 			xl_text(s, O_EXECUTOR, o->executor->name);
@@ -177,6 +205,8 @@ static void write_orders(xl_book *book, const report_context *ctx)
 		xl_number(s, O_AMENDMENTS, o->amendments, XL_COUNT);
 		xl_date(s, O_LAST_CHANGE, o->last_change);
 	}
+	report_cursor_end(&c);
+	free(buf);
 	totals_write(&t, s, (lxw_row_t)data->order_count);
 	xl_sheet_finish(s);
 }
@@ -191,8 +221,7 @@ static bool is_overdue(const report_order *o, date_t as_of)
 /* Most days overdue first (the earliest due), then by id. */
 static int by_due_then_id(const void *a, const void *b)
 {
-	const report_order *x = *(const report_order *const *)a;
-	const report_order *y = *(const report_order *const *)b;
+	const picked *x = a, *y = b;
 
 	if (x->due != y->due)
 		return x->due < y->due ? -1 : 1;
@@ -215,21 +244,23 @@ static void write_overdue(xl_book *book, const report_context *ctx)
 	static const lxw_col_t money_cols[] = { V_PRICE, V_ACCRUED, V_PAID };
 	const report_data *data = ctx->data;
 	size_t n;
-	const report_order **list = sorted_orders(data, is_overdue,
-	                                          by_due_then_id, &n);
+	picked *list = pick_orders(data, is_overdue, by_due_then_id, &n);
 	xl_sheet *s = xl_sheet_new(book, "Overdue", headers, V_COLUMNS,
 	                           (lxw_row_t)n);
 	totals t;
+	report_order order, *o = &order;
+	char *buf = NULL;
+	size_t capacity = 0;
 
 	totals_init(&t, ctx->kpi, V_CURRENCY, money_cols, 3);
 	for (size_t i = 0; i < n; i++, xl_next_row(s)) {
-		const report_order *o = list[i];
 		int64_t accrued;
+		report_data_order(data, list[i].ordinal, o);
 		xl_text(s, V_ID, o->id);
 		xl_text(s, V_CLIENT_ID, o->client->id);
 		xl_text(s, V_CLIENT, o->client->name);
 		xl_text(s, V_KIND, order_kind_name(o->kind));
-		xl_text(s, V_TITLE, o->title);
+		title_cell(s, V_TITLE, data, o, &buf, &capacity);
 		if (o->executor != NULL)
 			xl_text(s, V_EXECUTOR, o->executor->name);
 		xl_text(s, V_STAGE, stage_name(o->stage));
@@ -256,6 +287,7 @@ static void write_overdue(xl_book *book, const report_context *ctx)
 	totals_write(&t, s, (lxw_row_t)n);
 	xl_sheet_finish(s);
 	free(list);
+	free(buf);
 }
 
 /* ---- Due in 7 days ------------------------------------------------------ */
@@ -281,20 +313,22 @@ static void write_due_soon(xl_book *book, const report_context *ctx)
 	static const lxw_col_t money_cols[] = { D_PRICE, D_PAID };
 	const report_data *data = ctx->data;
 	size_t n;
-	const report_order **list = sorted_orders(data, is_due_soon,
-	                                          by_due_then_id, &n);
+	picked *list = pick_orders(data, is_due_soon, by_due_then_id, &n);
 	xl_sheet *s = xl_sheet_new(book, "Due in 7 days", headers, D_COLUMNS,
 	                           (lxw_row_t)n);
 	totals t;
+	report_order order, *o = &order;
+	char *buf = NULL;
+	size_t capacity = 0;
 
 	totals_init(&t, ctx->kpi, D_CURRENCY, money_cols, 2);
 	for (size_t i = 0; i < n; i++, xl_next_row(s)) {
-		const report_order *o = list[i];
+		report_data_order(data, list[i].ordinal, o);
 		xl_text(s, D_ID, o->id);
 		xl_text(s, D_CLIENT_ID, o->client->id);
 		xl_text(s, D_CLIENT, o->client->name);
 		xl_text(s, D_KIND, order_kind_name(o->kind));
-		xl_text(s, D_TITLE, o->title);
+		title_cell(s, D_TITLE, data, o, &buf, &capacity);
 		if (o->executor != NULL)
 			xl_text(s, D_EXECUTOR, o->executor->name);
 		xl_text(s, D_STAGE, stage_name(o->stage));
@@ -313,6 +347,7 @@ static void write_due_soon(xl_book *book, const report_context *ctx)
 	totals_write(&t, s, (lxw_row_t)n);
 	xl_sheet_finish(s);
 	free(list);
+	free(buf);
 }
 
 /* ---- Amendments --------------------------------------------------------- */
@@ -322,10 +357,13 @@ enum {
 	A_NEW, A_REASON, A_COLUMNS
 };
 
-static void write_value(xl_sheet *s, lxw_col_t col, const report_value *v)
+static void write_value(xl_sheet *s, lxw_col_t col, const report_data *data,
+                        const report_value *v, char **buf, size_t *capacity)
 {
 	switch (v->type) {
-	case VALUE_TEXT: xl_text(s, col, v->text); break;
+	case VALUE_TEXT:
+		xl_text(s, col, report_text_get(data, v->text, buf, capacity));
+		break;
 	case VALUE_DATE: xl_date(s, col, v->date); break;
 	case VALUE_MONEY: xl_money(s, col, v->amount, v->currency); break;
 	default: xl_text(s, col, "(none)"); break;
@@ -341,20 +379,30 @@ static void write_amendments(xl_book *book, const report_context *ctx)
 	const report_data *data = ctx->data;
 	xl_sheet *s = xl_sheet_new(book, "Amendments", headers, A_COLUMNS,
 	                           (lxw_row_t)data->change_count);
+	report_cursor cur;
+	const report_change *c;
+	report_order order, *o = &order;
+	char *buf = NULL;
+	size_t capacity = 0;
 
-	for (size_t i = 0; i < data->change_count; i++, xl_next_row(s)) {
-		const report_change *c = &data->changes[i];
-		const report_order *o = &data->orders[c->order];
+	memset(&order, 0, sizeof order);
+	report_changes_begin(&cur, data);
+	for (; (c = report_changes_next(&cur)) != NULL; xl_next_row(s)) {
+		if (c->order != o->ordinal || !o->counted)
+			report_data_order(data, c->order, o);
 		xl_text(s, A_ID, o->id);
 		xl_text(s, A_CLIENT_ID, o->client->id);
 		xl_text(s, A_CLIENT, o->client->name);
 		xl_date(s, A_EFFECTIVE, c->effective);
 		xl_number(s, A_VERSION, c->version, XL_COUNT);
 		xl_text(s, A_FIELD, report_field_label(c->field));
-		write_value(s, A_OLD, &c->old_value);
-		write_value(s, A_NEW, &c->new_value);
-		xl_text(s, A_REASON, c->reason);
+		write_value(s, A_OLD, data, &c->old_value, &buf, &capacity);
+		write_value(s, A_NEW, data, &c->new_value, &buf, &capacity);
+		xl_text(s, A_REASON, report_text_get(data, c->reason, &buf,
+		                                     &capacity));
 	}
+	report_cursor_end(&cur);
+	free(buf);
 	xl_sheet_finish(s);
 }
 
@@ -380,9 +428,11 @@ static receivable *collect_receivables(const report_data *data, size_t *count)
 	strmap *index = strmap_new();
 	receivable *list = NULL, *r;
 	size_t n = 0, capacity = 0;
+	report_cursor c;
+	const report_order *o;
 
-	for (size_t i = 0; i < data->order_count; i++) {
-		const report_order *o = &data->orders[i];
+	report_orders_begin(&c, data);
+	while ((o = report_orders_next(&c)) != NULL) {
 		char key[IDENT_MAX + 8];
 		uintptr_t at;
 		if (!o->has_price || (!kpi_completed(o) && o->payments == 0))
@@ -404,6 +454,7 @@ static receivable *collect_receivables(const report_data *data, size_t *count)
 		}
 		r->paid += o->payments;
 	}
+	report_cursor_end(&c);
 	strmap_free(index);
 	if (n > 1)
 		qsort(list, n, sizeof *list, by_client_currency);

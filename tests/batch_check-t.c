@@ -3,9 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdint.h>
+#include <unistd.h>
+
 #include "order_book.h"
 #include "tap.h"
 #include "util/diag.h"
+#include "util/spill.h"
+#include "util/strmap.h"
 
 static date_t day(const char *text)
 {
@@ -288,6 +293,115 @@ static void test_shed(void)
 	order_book_free(book);
 }
 
+/* Completed, closed and cancelled orders freeze, in memory or spilled to
+ * a scratch file, and thaw with what later operations need; each order
+ * keeps the ordinal it was created with. */
+static void test_frozen(bool spill)
+{
+	order_book *book = order_book_new(true);
+	const char *what = spill ? "spilled" : "in memory";
+	int fd = -1;
+	operation op;
+	op_effect effect;
+	const order_state *o;
+	char id[16];
+	stage stages[] = { STAGE_EVALUATION, STAGE_CLOSED, STAGE_CANCELLED,
+	                   STAGE_EXECUTION };
+
+	if (spill && (fd = spill_open(".")) < 0)
+		bail("no scratch file");
+	order_book_shed_finished(book);
+	if (spill)
+		order_book_spill(book, fd);
+	/* many orders, so the frozen table grows and wraps */
+	for (int i = 0; i < 3000; i++) {
+		snprintf(id, sizeof id, "F%d", i);
+		book_txn_begin(book);
+		bring_to(book, id, stages[i % 4]);
+		book_txn_commit(book);
+	}
+	is_int(3000, (long)order_book_count(book), "%s: every order counted",
+	       what);
+	o = order_book_find(book, "F2998");
+	ok(o != NULL && o->stage == STAGE_CANCELLED && o->ordinal == 2998 &&
+	   o->fields.title == NULL && strcmp(o->client.id, "C1") == 0 &&
+	   strcmp(o->fields.currency, "RUB") == 0 &&
+	   o->received == day("2026-11-01"),
+	   "%s: a cancelled order thaws with its ordinal, client, currency and "
+	   "dates, without texts", what);
+	o = order_book_find(book, "F2999");
+	ok(o != NULL && o->stage == STAGE_EXECUTION && o->ordinal == 2999,
+	   "%s: an open order stays whole", what);
+	ok(order_book_find(book, "F3000") == NULL, "%s: unknown stays unknown",
+	   what);
+	/* a completed order takes its evaluation and payments, twice over */
+	for (int round = 0; round < 2; round++) {
+		book_txn_begin(book);
+		op = simple(OP_PAYMENT, "F4", "2026-11-20");
+		op.amount = 700;
+		memcpy(op.currency, "RUB", 4);
+		is_int(0, apply(book, op, &effect), "%s: a payment on a frozen "
+		       "order (round %d)", what, round + 1);
+		is_int(4, (long)effect.ordinal, "%s: its effect names the "
+		       "ordinal", what);
+		book_txn_commit(book);
+	}
+	o = order_book_find(book, "F4");
+	ok(o != NULL && o->payments == 1400 && o->has_money,
+	   "%s: the payments add up across thaws", what);
+	book_txn_begin(book);
+	op = simple(OP_EVALUATE, "F4", "2026-11-21");
+	op.score = 4;
+	is_int(0, apply(book, op, NULL), "%s: evaluated", what);
+	is_int(-1, apply(book, new_order("F4"), NULL),
+	       "%s: a frozen id cannot be created again", what);
+	book_txn_abort(book);
+	o = order_book_find(book, "F4");
+	ok(o != NULL && o->stage == STAGE_EVALUATION,
+	   "%s: an aborted batch leaves the frozen order as it was", what);
+	book_txn_begin(book);
+	is_int(0, apply(book, new_order("G1"), &effect), "%s: a new order",
+	       what);
+	is_int(3000, (long)effect.ordinal, "%s: gets the next ordinal", what);
+	book_txn_abort(book);
+	book_txn_begin(book);
+	is_int(0, apply(book, new_order("G2"), &effect), "%s: after an abort",
+	       what);
+	is_int(3000, (long)effect.ordinal, "%s: the ordinal is reused", what);
+	book_txn_commit(book);
+	order_book_free(book);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void test_strmap_remove(void)
+{
+	strmap *map = strmap_new();
+	char key[16];
+	size_t missing = 0;
+
+	for (int i = 0; i < 500; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		strmap_put(map, key, (void *)(uintptr_t)(i + 1));
+	}
+	for (int i = 0; i < 500; i += 3) {
+		snprintf(key, sizeof key, "k%d", i);
+		if (strmap_remove(map, key) != (void *)(uintptr_t)(i + 1))
+			missing++;
+	}
+	ok(strmap_remove(map, "k0") == NULL, "strmap: removing twice finds "
+	   "nothing");
+	for (int i = 0; i < 500; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		if ((strmap_get(map, key) != NULL) != (i % 3 != 0))
+			missing++;
+	}
+	is_int(0, (long)missing, "strmap: the removed keys are gone, every "
+	       "other is still found");
+	is_int(333, (long)strmap_count(map), "strmap: the count follows");
+	strmap_free(map);
+}
+
 struct penalty_case {
 	int64_t price;
 	int64_t rate, cap;      /* × PERCENT_SCALE */
@@ -341,6 +455,9 @@ int main(void)
 	test_rules();
 	test_complete_postings();
 	test_shed();
+	test_frozen(false);
+	test_frozen(true);
+	test_strmap_remove();
 	test_penalties();
 	fclose(sink);
 	return tap_done();

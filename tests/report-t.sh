@@ -169,6 +169,32 @@ is 4 $? "an out path that is a file: environment error (4)"
 is "mandate: $tmp/file: error: not a directory" "$(cat "$tmp/err")" \
 	"... naming it"
 
+# A ledger whose first batch books no money (no posting at all when its
+# events are delivered), and a DIR made for a ledger that fails to load is
+# removed again.
+cat >"$tmp/nomoney.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<batch xmlns="urn:mandate:orders:1" id="B-NO-MONEY" issued="2026-11-16T21:00:00Z">
+  <order id="NM-1">
+    <client id="NM" lang="en"><name>No Money Ltd</name></client>
+    <kind>other</kind>
+    <title>An order without a price</title>
+    <description>Nothing booked in money yet.</description>
+    <received>2026-11-05</received>
+  </order>
+</batch>
+EOF
+"$MANDATE" -q apply --ledger "$tmp/nomoney.ledger" --as-of $AS_OF \
+	"$tmp/nomoney.xml" &&
+	"$MANDATE" -q report --ledger "$tmp/nomoney.ledger" --out "$tmp/nm" \
+		--as-of $AS_OF && [ -s "$tmp/nm/status.xlsx" ]
+ok $? "a ledger without any posting: report exits 0"
+"$MANDATE" -q report --ledger "$tmp/no-such.ledger" --out "$tmp/nodir" \
+	2>/dev/null
+is 4 $? "a missing ledger: environment error (4)"
+[ ! -e "$tmp/nodir" ]
+ok $? "... and the out folder made for it is gone again"
+
 cp "$L" "$tmp/bad.ledger"
 sed -i 's/B-2026-11-18/B-2026-11-19/' "$tmp/bad.ledger"
 "$MANDATE" report --ledger "$tmp/bad.ledger" --out "$tmp/bad" >/dev/null \

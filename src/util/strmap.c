@@ -106,6 +106,32 @@ void *strmap_put(strmap *map, const char *key, void *value)
 	return NULL;
 }
 
+void *strmap_remove(strmap *map, const char *key)
+{
+	struct entry *slot = find_slot(map->slots, map->capacity, key,
+	                               hash_key(key));
+	size_t hole = (size_t)(slot - map->slots), mask = map->capacity - 1;
+	void *value = slot->value;
+
+	if (slot->key == NULL)
+		return NULL;
+	free(slot->key);
+	slot->key = NULL;
+	map->count--;
+	/* Backward shift: move up every later entry of the probe run that
+	 * would no longer be found past the hole. */
+	for (size_t i = (hole + 1) & mask; map->slots[i].key != NULL;
+	     i = (i + 1) & mask) {
+		size_t home = (size_t)map->slots[i].hash & mask;
+		if (((i - home) & mask) >= ((i - hole) & mask)) {
+			map->slots[hole] = map->slots[i];
+			map->slots[i].key = NULL;
+			hole = i;
+		}
+	}
+	return value;
+}
+
 size_t strmap_count(const strmap *map)
 {
 	return map->count;

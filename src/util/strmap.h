@@ -15,6 +15,8 @@ void *strmap_get(const strmap *map, const char *key);
 /* Sets key to value (value must not be NULL); returns the previous value
  * or NULL. */
 void *strmap_put(strmap *map, const char *key, void *value);
+/* Removes key; returns its value, or NULL when it was not there. */
+void *strmap_remove(strmap *map, const char *key);
 size_t strmap_count(const strmap *map);
 /* Calls fn for each entry (in table order). */
 void strmap_each(const strmap *map,
