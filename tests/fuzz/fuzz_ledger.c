@@ -80,8 +80,9 @@ static uint8_t *rechain(const uint8_t *data, size_t size)
 
 		if (eol == NULL)
 			eol = end;
-		h = eol - 68;
-		if (eol - line >= 68 && memcmp(h, " h=", 3) == 0) {
+		h = eol - 3 - 2 * LEDGER_HASH_SIZE;
+		if (eol - line >= 3 + 2 * LEDGER_HASH_SIZE
+		    && memcmp(h, " h=", 3) == 0) {
 			memcpy(in, hash, sizeof in);
 			EVP_DigestInit_ex(md, EVP_sha256(), NULL);
 			EVP_DigestUpdate(md, in, sizeof in);
