@@ -68,6 +68,9 @@ typedef struct op_effect {
 /* A deep copy of an order's state (owned by the caller), and its release. */
 order_state *order_state_clone(const order_state *src);
 void order_state_free(order_state *state);
+/* The same copy in one allocation, to read only (its texts and arrays
+ * live inside it): release it with free(), never order_state_free. */
+order_state *order_state_snapshot(const order_state *src);
 
 typedef struct order_book order_book;
 
@@ -88,6 +91,13 @@ void order_book_shed_finished(order_book *book);
 /* Frozen records go to fd (a spill_open() file the caller closes after
  * order_book_free) instead of memory: only the ids stay in memory. */
 void order_book_spill(order_book *book, int fd);
+/* From now on, batches change the book in place, without copies:
+ * book_txn_abort no longer undoes anything (it only ends the batch), so a
+ * book that saw an aborted batch is good for nothing but order_book_free.
+ * For a replay whose book is thrown away once read (report: its events
+ * are delivered only for committed batches, and a failed replay fails
+ * the command). */
+void order_book_in_place(order_book *book);
 void order_book_free(order_book *book);
 size_t order_book_count(const order_book *book);
 /* The committed state of order id, or NULL. */

@@ -13,6 +13,7 @@
 #include "util/money.h"
 #include "util/spill.h"
 #include "util/strmap.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 /* ---- strings ------------------------------------------------------------ */
@@ -345,7 +346,9 @@ static const report_party *party(report_data *data, char kind,
 	char key[IDENT_MAX + 3];
 	report_party *p;
 
-	snprintf(key, sizeof key, "%c:%s", kind, id);
+	key[0] = kind;              /* "c:ID" */
+	key[1] = ':';
+	text_copy(key + 2, sizeof key - 2, id);
 	p = strmap_get(data->parties, key);
 	if (p == NULL) {
 		p = xcalloc(1, sizeof *p);
@@ -390,8 +393,8 @@ static void take_price(report_order *o, const order_fields *f)
 {
 	o->has_price = (f->present & FIELD_PRICE) != 0;
 	o->price = o->has_price ? f->price : 0;
-	snprintf(o->currency, sizeof o->currency, "%s",
-	         o->has_price ? f->currency : "");
+	text_copy(o->currency, sizeof o->currency,
+	          o->has_price ? f->currency : "");
 }
 
 static report_order *add_order(report_data *data, const replay_event *event)
@@ -405,7 +408,7 @@ static report_order *add_order(report_data *data, const replay_event *event)
 	data->order_count++;
 	o->counted = true;
 	o->ordinal = ordinal;
-	snprintf(o->id, sizeof o->id, "%s", s->id);
+	text_copy(o->id, sizeof o->id, s->id);
 	o->client = party(data, 'c', s->client.id, s->client.name);
 	o->executor = executor_of(data, &s->fields);
 	o->title = keep_text(data, s->fields.title != NULL ? s->fields.title
