@@ -40,7 +40,7 @@ struct order_book {
 	bool shed_finished;
 	size_t next_ordinal, committed_ordinals;
 	/* frozen orders: record n has id ids + id_at[n]; slots is an open
-	 * addressing table of n + 1 by id, slot_tags the high half of the
+	 * addressing table of n + 1 by id, slot_tags the top byte of the
 	 * hash of each slot's id; records in memory or in fd */
 	strmap *thawed;        /* id → order_state*, read since the commit */
 	strmap *client_ids;    /* client id → offset in ids + 1 */
@@ -48,9 +48,15 @@ struct order_book {
 	size_t ids_used, ids_capacity;
 	uint32_t *id_at;
 	size_t id_at_capacity;
-	uint32_t *slots, *slot_tags;
+	uint32_t *slots;
+	uint8_t *slot_tags;
 	size_t frozen_count, frozen_capacity, slot_capacity;
 	frozen_order *frozen;  /* when fd < 0 */
+	/* when fd >= 0: the records written last, record n in slot
+	 * n % SPILL_CACHE (tag n + 1, 0: empty), written out when evicted */
+	frozen_order *cache;
+	uint32_t *cache_tags;
+	bool *cache_dirty;
 	int fd;
 };
 
@@ -213,6 +219,9 @@ void order_book_free(order_book *book)
 	free(book->slots);
 	free(book->slot_tags);
 	free(book->frozen);
+	free(book->cache);
+	free(book->cache_tags);
+	free(book->cache_dirty);
 	free(book->touched);
 	free(book);
 }
@@ -232,7 +241,7 @@ static uint64_t hash_id(const char *id)
 static uint32_t *frozen_slot(const order_book *book, const char *id)
 {
 	uint64_t hash = hash_id(id);
-	uint32_t tag = (uint32_t)(hash >> 32);
+	uint8_t tag = (uint8_t)(hash >> 56);
 	size_t mask = book->slot_capacity - 1;
 	size_t i = (size_t)hash & mask;
 
@@ -248,12 +257,13 @@ static void fill_slot(order_book *book, uint32_t *slot, const char *id,
                       uint32_t value)
 {
 	*slot = value;
-	book->slot_tags[slot - book->slots] = (uint32_t)(hash_id(id) >> 32);
+	book->slot_tags[slot - book->slots] = (uint8_t)(hash_id(id) >> 56);
 }
 
 static void grow_slots(order_book *book)
 {
-	uint32_t *old = book->slots, *old_tags = book->slot_tags;
+	uint32_t *old = book->slots;
+	uint8_t *old_tags = book->slot_tags;
 	size_t old_capacity = book->slot_capacity;
 
 	book->slot_capacity = old_capacity ? old_capacity * 2 : 1024;
@@ -296,10 +306,59 @@ static uint32_t client_at(order_book *book, const char *id)
 	return (uint32_t)(at - 1);
 }
 
+/* Frozen records in the spill file pass through a direct-mapped write-back
+ * cache (a finished order is often read again soon: paid, evaluated). */
+#define SPILL_CACHE (1u << 14)
+
+/* Writes the dirty record in cache slot i out, with the run of consecutive
+ * dirty records after it (in one write: new records fill the slots in
+ * order). */
+static void write_out(order_book *book, size_t i)
+{
+	size_t end = i + 1;
+
+	if (!book->cache_dirty[i])
+		return;
+	while (end < SPILL_CACHE && book->cache_dirty[end] &&
+	       book->cache_tags[end] == book->cache_tags[end - 1] + 1)
+		end++;
+	spill_write(book->fd, &book->cache[i], (end - i) * sizeof *book->cache,
+	            (uint64_t)(book->cache_tags[i] - 1) * sizeof *book->cache);
+	memset(&book->cache_dirty[i], 0, (end - i) * sizeof *book->cache_dirty);
+}
+
+static void put_spilled(order_book *book, size_t n, const frozen_order *f)
+{
+	size_t i = n % SPILL_CACHE;
+
+	if (book->cache == NULL) {
+		book->cache = xcalloc(SPILL_CACHE, sizeof *book->cache);
+		book->cache_tags = xcalloc(SPILL_CACHE,
+		                           sizeof *book->cache_tags);
+		book->cache_dirty = xcalloc(SPILL_CACHE,
+		                            sizeof *book->cache_dirty);
+	}
+	if (book->cache_tags[i] != (uint32_t)n + 1)
+		write_out(book, i);
+	book->cache[i] = *f;
+	book->cache_tags[i] = (uint32_t)n + 1;
+	book->cache_dirty[i] = true;
+}
+
+static void get_spilled(const order_book *book, size_t n, frozen_order *f)
+{
+	size_t i = n % SPILL_CACHE;
+
+	if (book->cache != NULL && book->cache_tags[i] == (uint32_t)n + 1)
+		*f = book->cache[i];
+	else
+		spill_read(book->fd, f, sizeof *f, (uint64_t)n * sizeof *f);
+}
+
 static void put_frozen(order_book *book, size_t n, const frozen_order *f)
 {
 	if (book->fd >= 0) {
-		spill_write(book->fd, f, sizeof *f, (uint64_t)n * sizeof *f);
+		put_spilled(book, n, f);
 		return;
 	}
 	if (n >= book->frozen_capacity)
@@ -365,7 +424,7 @@ static order_state *thaw(const order_book *book, size_t n)
 	frozen_order f;
 
 	if (book->fd >= 0)
-		spill_read(book->fd, &f, sizeof f, (uint64_t)n * sizeof f);
+		get_spilled(book, n, &f);
 	else
 		f = book->frozen[n];
 	text_copy(o->id, sizeof o->id, book->ids + book->id_at[n]);

@@ -81,7 +81,7 @@ order_book *order_book_new(bool knows_all_orders);
  * keeps in the committed book only what later operations on it need (ids,
  * kind, currency, money totals, dates, stage, version): its texts,
  * resources and terms are dropped, and the rest is frozen in a compact
- * record (about 100 bytes, or 17 in memory when spilled), so memory grows
+ * record (about 100 bytes, or 20 in memory when spilled), so memory grows
  * with the open orders, not with history.  Reading a frozen order (lookup,
  * find, each) thaws a copy that lives until the next commit or abort.
  * For books whose callers read only the rules' verdicts (apply, validate)
@@ -89,7 +89,8 @@ order_book *order_book_new(bool knows_all_orders);
  * are copied before the drop. */
 void order_book_shed_finished(order_book *book);
 /* Frozen records go to fd (a spill_open() file the caller closes after
- * order_book_free) instead of memory: only the ids stay in memory. */
+ * order_book_free) instead of memory: only the ids stay in memory, and
+ * the 16,384 records frozen last (a 2 MB write-back cache). */
 void order_book_spill(order_book *book, int fd);
 /* From now on, batches change the book in place, without copies:
  * book_txn_abort no longer undoes anything (it only ends the batch), so a
