@@ -32,7 +32,7 @@ struct order_book {
 	strmap *txn;           /* id → order_state*, this batch's copies */
 	bool in_txn;
 	/* in place (order_book_in_place): the states this batch changed or
-	 * created, live in orders (repeats allowed) */
+	 * created, live in orders, each once (order_state.touched) */
 	bool in_place;
 	order_state **touched;
 	size_t touched_count, touched_capacity;
@@ -547,6 +547,9 @@ void order_book_in_place(order_book *book)
 
 static void touch(order_book *book, order_state *state)
 {
+	if (state->touched)
+		return;
+	state->touched = true;
 	book->touched = xgrow(book->touched, &book->touched_capacity,
 	                      book->touched_count + 1, sizeof *book->touched);
 	book->touched[book->touched_count++] = state;
@@ -610,26 +613,13 @@ static void move_into_book(const char *key, void *value, void *ctx)
 	order_state_free(strmap_put(book->orders, key, state));
 }
 
-static int by_address(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)*(order_state *const *)a;
-	uintptr_t y = (uintptr_t)*(order_state *const *)b;
-	return (x > y) - (x < y);
-}
-
 /* In place: the batch's states are the book's already; freezes those
  * that finished. */
 static void settle_touched(order_book *book)
 {
-	order_state *last = NULL;
-
-	qsort(book->touched, book->touched_count, sizeof *book->touched,
-	      by_address);
 	for (size_t i = 0; i < book->touched_count; i++) {
 		order_state *state = book->touched[i];
-		if (state == last)
-			continue;
-		last = state;
+		state->touched = false;
 		state->created_file = NULL;
 		if (book->shed_finished && state->stage >= STAGE_EVALUATION) {
 			strmap_remove(book->orders, state->id);
@@ -652,7 +642,10 @@ void book_txn_commit(order_book *book)
 
 void book_txn_abort(order_book *book)
 {
-	book->touched_count = 0;    /* in place: what is done stays done */
+	/* in place: what is done stays done */
+	for (size_t i = 0; i < book->touched_count; i++)
+		book->touched[i]->touched = false;
+	book->touched_count = 0;
 	strmap_each(book->txn, free_state_entry, NULL);
 	strmap_clear(book->txn);
 	drop_thawed(book);
@@ -663,7 +656,8 @@ void book_txn_abort(order_book *book)
 /* The state as this batch sees it (read-only). */
 static const order_state *lookup(const order_book *book, const char *id)
 {
-	const order_state *state = strmap_get(book->txn, id);
+	const order_state *state = book->in_place ? NULL
+	                           : strmap_get(book->txn, id);
 	return state != NULL ? state : committed(book, id);
 }
 

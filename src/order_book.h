@@ -43,6 +43,9 @@ typedef struct order_state {
 	/* where it was created, when in the batch being checked */
 	const char *created_file;
 	long created_line;
+	/* the book's own: in the open batch's list of changed states (a book
+	 * changed in place: order_book_in_place) */
+	bool touched;
 } order_state;
 
 /* A posting: debit positive, credit negative, minor units. */
