@@ -40,7 +40,7 @@ static void report_usage(FILE *out)
 
 /* Replays the ledger into data; an exit code.  head gets its head.  The
  * book freezes finished orders into a scratch file in dir: the report
- * copies what it needs from the events. */
+ * copies what it needs from the events, then frees it. */
 static int load(const char *path, const char *dir, report_data *data,
                 char head[LEDGER_HEAD_TEXT_SIZE])
 {
@@ -60,6 +60,9 @@ static int load(const char *path, const char *dir, report_data *data,
 	}
 	order_book_shed_finished(book);
 	order_book_spill(book, fd);
+	/* Only the events are read: an uncommitted tail, whose events are
+	 * never delivered, may stay in the book. */
+	order_book_in_place(book);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	status = ledger_load(path, LEDGER_READ, &target, &l);
 

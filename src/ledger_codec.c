@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/money.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 /* ---- encoding ------------------------------------------------------------ */
@@ -216,7 +217,7 @@ static void need_ident(struct dec *d, const char *key, char out[IDENT_MAX + 1])
 	const char *text = need(d, key);
 	if (!d->failed && !ident_valid(text))
 		bad(d, key, text);
-	snprintf(out, IDENT_MAX + 1, "%s", text);
+	text_copy(out, IDENT_MAX + 1, text);
 }
 
 static int need_enum(struct dec *d, const char *key,
@@ -247,14 +248,13 @@ static unsigned parse_field_list(struct dec *d, const char *key)
 {
 	const char *text = need(d, key);
 	unsigned mask = 0;
-	char name[32];
 
 	while (*text != '\0') {
 		size_t length = strcspn(text, ",");
 		unsigned bit;
-		snprintf(name, sizeof name, "%.*s", (int)length, text);
 		for (bit = 1; bit & FIELD_ALL; bit <<= 1)
-			if (strcmp(field_name(bit), name) == 0)
+			if (strncmp(field_name(bit), text, length) == 0 &&
+			    field_name(bit)[length] == '\0')
 				break;
 		if (!(bit & FIELD_ALL)) {
 			bad(d, key, text);
@@ -433,7 +433,7 @@ int codec_decode_posting(const record *rec, posting *p, char why[128])
 	memset(p, 0, sizeof *p);
 	if (strlen(account) >= sizeof p->account)
 		bad(&d, "account", account);
-	snprintf(p->account, sizeof p->account, "%s", account);
+	text_copy(p->account, sizeof p->account, account);
 	p->amount = need_int(&d, "amount");
 	need_currency(&d, "cur", p->currency);
 	return d.failed ? -1 : 0;

@@ -684,7 +684,9 @@ bool record_parse_prefix(const char *line, size_t length, record *out)
 const char *record_next(const record *rec, const char *key, size_t *index)
 {
 	for (size_t i = *index; i < rec->field_count; i++) {
-		if (strcmp(rec->fields[i].key, key) == 0) {
+		/* most keys differ at their first byte */
+		if (rec->fields[i].key[0] == key[0] &&
+		    strcmp(rec->fields[i].key, key) == 0) {
 			*index = i + 1;
 			return rec->fields[i].value;
 		}

@@ -8,6 +8,7 @@
 
 #include "ledger_codec.h"
 #include "util/diag.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 /* An event waiting for its batch's commit; owns its copies.  Its effect
@@ -23,7 +24,7 @@ struct pending_event {
 	int64_t penalty;
 	size_t ordinal;
 	size_t posting_at;         /* in struct replay.pending */
-	order_state *before;
+	order_state *before;       /* order_state_snapshot()s */
 	order_state *after;
 };
 
@@ -48,8 +49,8 @@ static void drop_events(struct replay *r)
 {
 	for (size_t i = 0; i < r->event_count; i++) {
 		operation_clear(&r->events[i].op);
-		order_state_free(r->events[i].before);
-		order_state_free(r->events[i].after);
+		free(r->events[i].before);
+		free(r->events[i].after);
 	}
 	r->event_count = 0;
 }
@@ -100,7 +101,7 @@ static void keep_event(struct replay *r, const record *rec, long line,
 	p->ordinal = r->expected.ordinal;
 	p->posting_at = r->pending_count;  /* the op's postings come next */
 	p->before = before;
-	p->after = states ? order_state_clone(order_book_lookup(
+	p->after = states ? order_state_snapshot(order_book_lookup(
 	                            r->target->book, p->op.order_id)) : NULL;
 }
 
@@ -142,22 +143,22 @@ static int replay_op(struct replay *r, const record *rec, long line)
 	                  r->target->wants_states(r->target->ctx, &op));
 	if (states && op.kind != OP_ORDER &&
 	    (current = order_book_lookup(r->target->book, op.order_id)) != NULL)
-		before = order_state_clone(current);
+		before = order_state_snapshot(current);
 	if (book_apply(r->target->book, &op, r->path, DATE_NONE,
 	               &r->expected) != 0) {
-		order_state_free(before);
+		free(before);
 		operation_clear(&op);
 		return integrity(r, line, "booked operation does not replay",
 		                 "");
 	}
 	if (!record_get_int(rec, "version", &version) ||
 	    version != r->expected.version) {
-		order_state_free(before);
+		free(before);
 		operation_clear(&op);
 		return integrity(r, line, "version does not match the replay",
 		                 "");
 	}
-	snprintf(r->order_id, sizeof r->order_id, "%s", op.order_id);
+	text_copy(r->order_id, sizeof r->order_id, op.order_id);
 	r->next_posting = 0;
 	if (keep)
 		keep_event(r, rec, line, &op, states, before);

@@ -9,6 +9,7 @@
 #include "util/money.h"
 #include "util/spill.h"
 #include "util/strmap.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 /* A finished order of a shedding book, frozen: every scalar of its state
@@ -30,11 +31,17 @@ struct order_book {
 	strmap *batches;       /* batch id → (void *)1 */
 	strmap *txn;           /* id → order_state*, this batch's copies */
 	bool in_txn;
+	/* in place (order_book_in_place): the states this batch changed or
+	 * created, live in orders, each once (order_state.touched) */
+	bool in_place;
+	order_state **touched;
+	size_t touched_count, touched_capacity;
 	bool knows_all_orders;
 	bool shed_finished;
 	size_t next_ordinal, committed_ordinals;
 	/* frozen orders: record n has id ids + id_at[n]; slots is an open
-	 * addressing table of n + 1 by id; records in memory or in fd */
+	 * addressing table of n + 1 by id, slot_tags the top byte of the
+	 * hash of each slot's id; records in memory or in fd */
 	strmap *thawed;        /* id → order_state*, read since the commit */
 	strmap *client_ids;    /* client id → offset in ids + 1 */
 	char *ids;
@@ -42,8 +49,14 @@ struct order_book {
 	uint32_t *id_at;
 	size_t id_at_capacity;
 	uint32_t *slots;
+	uint8_t *slot_tags;
 	size_t frozen_count, frozen_capacity, slot_capacity;
 	frozen_order *frozen;  /* when fd < 0 */
+	/* when fd >= 0: the records written last, record n in slot
+	 * n % SPILL_CACHE (tag n + 1, 0: empty), written out when evicted */
+	frozen_order *cache;
+	uint32_t *cache_tags;
+	bool *cache_dirty;
 	int fd;
 };
 
@@ -74,6 +87,98 @@ order_state *order_state_clone(const order_state *src)
 	*o = *src;
 	client_copy(&o->client, &src->client);
 	order_fields_copy(&o->fields, &src->fields);
+	return o;
+}
+
+/* ---- snapshots ----------------------------------------------------------- */
+
+static size_t text_size(const char *text)
+{
+	return text != NULL ? strlen(text) + 1 : 0;
+}
+
+static size_t texts_size(char *const *texts, size_t count)
+{
+	size_t size = 0;
+
+	for (size_t i = 0; i < count; i++)
+		size += text_size(texts[i]);
+	return size;
+}
+
+/* The arrays of a snapshot, right after its state (all of them multiples
+ * of 8 bytes, so each stays aligned), then its texts. */
+static size_t arrays_size(const order_fields *f)
+{
+	return f->resource_count * sizeof *f->resources +
+	       (f->deliverable_count + f->terms.clause_count) * sizeof(char *);
+}
+
+static size_t snapshot_size(const order_state *o)
+{
+	const order_fields *f = &o->fields;
+	size_t size = sizeof *o + arrays_size(f);
+
+	size += text_size(o->client.name) + text_size(o->client.tax_id) +
+	        text_size(o->client.email) + text_size(o->client.address);
+	size += text_size(f->title) + text_size(f->description) +
+	        text_size(f->executor_name) + text_size(f->acceptance);
+	for (size_t i = 0; i < f->resource_count; i++)
+		size += text_size(f->resources[i].name) +
+		        text_size(f->resources[i].unit);
+	size += texts_size(f->deliverables, f->deliverable_count);
+	size += texts_size(f->terms.clauses, f->terms.clause_count);
+	return size;
+}
+
+/* Copies text to *at and moves *at past it; NULL stays NULL. */
+static char *put_text(char **at, const char *text)
+{
+	char *copy = *at;
+	size_t size = text_size(text);
+
+	if (text == NULL)
+		return NULL;
+	memcpy(copy, text, size);
+	*at += size;
+	return copy;
+}
+
+static void put_texts(char **at, char **dst, char *const *src, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		dst[i] = put_text(at, src[i]);
+}
+
+order_state *order_state_snapshot(const order_state *src)
+{
+	const order_fields *f = &src->fields;
+	order_state *o = xmalloc(snapshot_size(src));
+	order_fields *d = &o->fields;
+	char *arrays = (char *)(o + 1), *at = arrays + arrays_size(f);
+
+	*o = *src;
+	d->resources = f->resource_count > 0 ? (resource *)arrays : NULL;
+	arrays += f->resource_count * sizeof *f->resources;
+	d->deliverables = f->deliverable_count > 0 ? (char **)arrays : NULL;
+	arrays += f->deliverable_count * sizeof(char *);
+	d->terms.clauses = f->terms.clause_count > 0 ? (char **)arrays : NULL;
+	o->client.name = put_text(&at, src->client.name);
+	o->client.tax_id = put_text(&at, src->client.tax_id);
+	o->client.email = put_text(&at, src->client.email);
+	o->client.address = put_text(&at, src->client.address);
+	d->title = put_text(&at, f->title);
+	d->description = put_text(&at, f->description);
+	d->executor_name = put_text(&at, f->executor_name);
+	d->acceptance = put_text(&at, f->acceptance);
+	for (size_t i = 0; i < f->resource_count; i++) {
+		d->resources[i] = f->resources[i];
+		d->resources[i].name = put_text(&at, f->resources[i].name);
+		d->resources[i].unit = put_text(&at, f->resources[i].unit);
+	}
+	put_texts(&at, d->deliverables, f->deliverables, f->deliverable_count);
+	put_texts(&at, d->terms.clauses, f->terms.clauses,
+	          f->terms.clause_count);
 	return o;
 }
 
@@ -112,7 +217,12 @@ void order_book_free(order_book *book)
 	free(book->ids);
 	free(book->id_at);
 	free(book->slots);
+	free(book->slot_tags);
 	free(book->frozen);
+	free(book->cache);
+	free(book->cache_tags);
+	free(book->cache_dirty);
+	free(book->touched);
 	free(book);
 }
 
@@ -126,30 +236,49 @@ static uint64_t hash_id(const char *id)
 	return hash;
 }
 
-/* The slot of id: holding its record number + 1, or 0 (free). */
+/* The slot of id: holding its record number + 1, or 0 (free).  Only ids
+ * whose tag matches are compared. */
 static uint32_t *frozen_slot(const order_book *book, const char *id)
 {
+	uint64_t hash = hash_id(id);
+	uint8_t tag = (uint8_t)(hash >> 56);
 	size_t mask = book->slot_capacity - 1;
-	size_t i = (size_t)hash_id(id) & mask;
+	size_t i = (size_t)hash & mask;
 
 	while (book->slots[i] != 0 &&
-	       strcmp(book->ids + book->id_at[book->slots[i] - 1], id) != 0)
+	       (book->slot_tags[i] != tag ||
+	        strcmp(book->ids + book->id_at[book->slots[i] - 1], id) != 0))
 		i = (i + 1) & mask;
 	return &book->slots[i];
+}
+
+/* Fills the free slot of id with record number + 1. */
+static void fill_slot(order_book *book, uint32_t *slot, const char *id,
+                      uint32_t value)
+{
+	*slot = value;
+	book->slot_tags[slot - book->slots] = (uint8_t)(hash_id(id) >> 56);
 }
 
 static void grow_slots(order_book *book)
 {
 	uint32_t *old = book->slots;
+	uint8_t *old_tags = book->slot_tags;
 	size_t old_capacity = book->slot_capacity;
 
 	book->slot_capacity = old_capacity ? old_capacity * 2 : 1024;
 	book->slots = xcalloc(book->slot_capacity, sizeof *book->slots);
-	for (size_t i = 0; i < old_capacity; i++)
-		if (old[i] != 0)
-			*frozen_slot(book, book->ids +
-			             book->id_at[old[i] - 1]) = old[i];
+	book->slot_tags = xcalloc(book->slot_capacity,
+	                          sizeof *book->slot_tags);
+	for (size_t i = 0; i < old_capacity; i++) {
+		const char *id;
+		if (old[i] == 0)
+			continue;
+		id = book->ids + book->id_at[old[i] - 1];
+		fill_slot(book, frozen_slot(book, id), id, old[i]);
+	}
 	free(old);
+	free(old_tags);
 }
 
 static uint32_t keep_id(order_book *book, const char *id)
@@ -177,10 +306,59 @@ static uint32_t client_at(order_book *book, const char *id)
 	return (uint32_t)(at - 1);
 }
 
+/* Frozen records in the spill file pass through a direct-mapped write-back
+ * cache (a finished order is often read again soon: paid, evaluated). */
+#define SPILL_CACHE (1u << 14)
+
+/* Writes the dirty record in cache slot i out, with the run of consecutive
+ * dirty records after it (in one write: new records fill the slots in
+ * order). */
+static void write_out(order_book *book, size_t i)
+{
+	size_t end = i + 1;
+
+	if (!book->cache_dirty[i])
+		return;
+	while (end < SPILL_CACHE && book->cache_dirty[end] &&
+	       book->cache_tags[end] == book->cache_tags[end - 1] + 1)
+		end++;
+	spill_write(book->fd, &book->cache[i], (end - i) * sizeof *book->cache,
+	            (uint64_t)(book->cache_tags[i] - 1) * sizeof *book->cache);
+	memset(&book->cache_dirty[i], 0, (end - i) * sizeof *book->cache_dirty);
+}
+
+static void put_spilled(order_book *book, size_t n, const frozen_order *f)
+{
+	size_t i = n % SPILL_CACHE;
+
+	if (book->cache == NULL) {
+		book->cache = xcalloc(SPILL_CACHE, sizeof *book->cache);
+		book->cache_tags = xcalloc(SPILL_CACHE,
+		                           sizeof *book->cache_tags);
+		book->cache_dirty = xcalloc(SPILL_CACHE,
+		                            sizeof *book->cache_dirty);
+	}
+	if (book->cache_tags[i] != (uint32_t)n + 1)
+		write_out(book, i);
+	book->cache[i] = *f;
+	book->cache_tags[i] = (uint32_t)n + 1;
+	book->cache_dirty[i] = true;
+}
+
+static void get_spilled(const order_book *book, size_t n, frozen_order *f)
+{
+	size_t i = n % SPILL_CACHE;
+
+	if (book->cache != NULL && book->cache_tags[i] == (uint32_t)n + 1)
+		*f = book->cache[i];
+	else
+		spill_read(book->fd, f, sizeof *f, (uint64_t)n * sizeof *f);
+}
+
 static void put_frozen(order_book *book, size_t n, const frozen_order *f)
 {
 	if (book->fd >= 0) {
-		spill_write(book->fd, f, sizeof *f, (uint64_t)n * sizeof *f);
+		put_spilled(book, n, f);
 		return;
 	}
 	if (n >= book->frozen_capacity)
@@ -233,7 +411,7 @@ static void freeze(order_book *book, order_state *o)
 		book->id_at = xgrow(book->id_at, &book->id_at_capacity, n + 1,
 		                    sizeof *book->id_at);
 		book->id_at[n] = keep_id(book, o->id);
-		*slot = (uint32_t)n + 1;
+		fill_slot(book, slot, o->id, (uint32_t)n + 1);
 	}
 	put_frozen(book, *slot - 1, &f);
 	order_state_free(o);
@@ -246,12 +424,11 @@ static order_state *thaw(const order_book *book, size_t n)
 	frozen_order f;
 
 	if (book->fd >= 0)
-		spill_read(book->fd, &f, sizeof f, (uint64_t)n * sizeof f);
+		get_spilled(book, n, &f);
 	else
 		f = book->frozen[n];
-	snprintf(o->id, sizeof o->id, "%s", book->ids + book->id_at[n]);
-	snprintf(o->client.id, sizeof o->client.id, "%s",
-	         book->ids + f.client_at);
+	text_copy(o->id, sizeof o->id, book->ids + book->id_at[n]);
+	text_copy(o->client.id, sizeof o->client.id, book->ids + f.client_at);
 	o->client.lang = (language)f.lang;
 	o->ordinal = (size_t)f.ordinal;
 	o->stage = (stage)f.stage;
@@ -363,6 +540,40 @@ void order_book_shed_finished(order_book *book)
 	book->shed_finished = true;
 }
 
+void order_book_in_place(order_book *book)
+{
+	book->in_place = true;
+}
+
+static void touch(order_book *book, order_state *state)
+{
+	if (state->touched)
+		return;
+	state->touched = true;
+	book->touched = xgrow(book->touched, &book->touched_capacity,
+	                      book->touched_count + 1, sizeof *book->touched);
+	book->touched[book->touched_count++] = state;
+}
+
+/* In place: the committed state of id, made writable (a frozen order is
+ * thawed back into the book until the commit freezes it again). */
+static order_state *writable(order_book *book, const char *id)
+{
+	order_state *o = strmap_get(book->orders, id);
+	uint32_t n;
+
+	if (o == NULL && book->frozen_count > 0) {
+		o = strmap_remove(book->thawed, id);
+		if (o == NULL && (n = *frozen_slot(book, id)) != 0)
+			o = thaw(book, n - 1);
+		if (o != NULL)
+			strmap_put(book->orders, o->id, o);
+	}
+	if (o != NULL)
+		touch(book, o);
+	return o;
+}
+
 /* Drops what no rule needs once an order is closed or cancelled: cost and
  * payment still check the price's currency, and post to the client's
  * receivable. */
@@ -402,8 +613,26 @@ static void move_into_book(const char *key, void *value, void *ctx)
 	order_state_free(strmap_put(book->orders, key, state));
 }
 
+/* In place: the batch's states are the book's already; freezes those
+ * that finished. */
+static void settle_touched(order_book *book)
+{
+	for (size_t i = 0; i < book->touched_count; i++) {
+		order_state *state = book->touched[i];
+		state->touched = false;
+		state->created_file = NULL;
+		if (book->shed_finished && state->stage >= STAGE_EVALUATION) {
+			strmap_remove(book->orders, state->id);
+			shed(state);
+			freeze(book, state);
+		}
+	}
+	book->touched_count = 0;
+}
+
 void book_txn_commit(order_book *book)
 {
+	settle_touched(book);
 	strmap_each(book->txn, move_into_book, book);
 	strmap_clear(book->txn);
 	drop_thawed(book);
@@ -413,6 +642,10 @@ void book_txn_commit(order_book *book)
 
 void book_txn_abort(order_book *book)
 {
+	/* in place: what is done stays done */
+	for (size_t i = 0; i < book->touched_count; i++)
+		book->touched[i]->touched = false;
+	book->touched_count = 0;
 	strmap_each(book->txn, free_state_entry, NULL);
 	strmap_clear(book->txn);
 	drop_thawed(book);
@@ -423,7 +656,8 @@ void book_txn_abort(order_book *book)
 /* The state as this batch sees it (read-only). */
 static const order_state *lookup(const order_book *book, const char *id)
 {
-	const order_state *state = strmap_get(book->txn, id);
+	const order_state *state = book->in_place ? NULL
+	                           : strmap_get(book->txn, id);
 	return state != NULL ? state : committed(book, id);
 }
 
@@ -527,7 +761,7 @@ static int apply_new_order(order_book *book, struct ctx *c, date_t as_of,
 	    check_date_order(c, op->on, &op->fields) != 0)
 		return -1;
 	o = xcalloc(1, sizeof *o);
-	snprintf(o->id, sizeof o->id, "%s", op->order_id);
+	text_copy(o->id, sizeof o->id, op->order_id);
 	o->stage = STAGE_IDENTIFICATION;
 	o->version = 1;
 	o->received = op->on;
@@ -541,7 +775,11 @@ static int apply_new_order(order_book *book, struct ctx *c, date_t as_of,
 	o->created_file = c->file;
 	o->created_line = op->line;
 	o->ordinal = book->next_ordinal++;
-	strmap_put(book->txn, o->id, o);
+	if (book->in_place) {
+		strmap_put(book->orders, o->id, o);
+		touch(book, o);
+	} else
+		strmap_put(book->txn, o->id, o);
 	effect->version = o->version;
 	effect->ordinal = o->ordinal;
 	return 0;
@@ -785,7 +1023,7 @@ static void post(op_effect *e, const char *account, int64_t amount,
                  const char *code)
 {
 	posting *p = &e->postings[e->posting_count++];
-	snprintf(p->account, sizeof p->account, "%s", account);
+	text_copy(p->account, sizeof p->account, account);
 	p->amount = amount;
 	memcpy(p->currency, code, 4);
 }
@@ -801,8 +1039,8 @@ static int apply_cost(struct ctx *c, order_state *o, op_effect *e)
 		return FAIL(c, "costs of order '%s' overflow", o->id);
 	o->costs = total;
 	o->has_money = true;
-	snprintf(account, sizeof account, "expenses:%s",
-	         cost_kind_name(c->op->cost_kind));
+	text_join(account, sizeof account, "expenses:",
+	          cost_kind_name(c->op->cost_kind));
 	post(e, account, c->op->amount, c->op->currency);
 	post(e, "liabilities:payable", -c->op->amount, c->op->currency);
 	return 0;
@@ -810,7 +1048,7 @@ static int apply_cost(struct ctx *c, order_state *o, op_effect *e)
 
 static void receivable(const order_state *o, char account[static 128])
 {
-	snprintf(account, 128, "assets:receivable:%s", o->client.id);
+	text_join(account, 128, "assets:receivable:", o->client.id);
 }
 
 static int apply_payment(struct ctx *c, order_state *o, op_effect *e)
@@ -867,7 +1105,7 @@ static int apply_complete(struct ctx *c, order_state *o, op_effect *e)
 	o->stage = STAGE_EVALUATION;
 	o->completed_on = c->op->on;
 	receivable(o, account);
-	snprintf(income, sizeof income, "income:%s", order_kind_name(o->kind));
+	text_join(income, sizeof income, "income:", order_kind_name(o->kind));
 	post(e, account, o->fields.price, o->fields.currency);
 	post(e, income, -o->fields.price, o->fields.currency);
 	if (penalty > 0) {
@@ -958,11 +1196,13 @@ int book_apply(order_book *book, const operation *op, const char *file,
 	/* Every rule checks before it changes anything, so a refused op
 	 * leaves no trace; the batch's own copy can be changed in place, the
 	 * committed state is copied on first write. */
-	o = strmap_get(book->txn, op->order_id);
-	if (o == NULL)
+	if (book->in_place)
+		o = writable(book, op->order_id);
+	else if ((o = strmap_get(book->txn, op->order_id)) == NULL)
 		o = order_state_clone(current);
 	status = apply_to_existing(&c, o, effect);
-	if (o != current && strmap_get(book->txn, o->id) != o) {
+	if (!book->in_place && o != current &&
+	    strmap_get(book->txn, o->id) != o) {
 		if (status != 0) {
 			order_state_free(o);
 			return -1;

@@ -43,6 +43,9 @@ typedef struct order_state {
 	/* where it was created, when in the batch being checked */
 	const char *created_file;
 	long created_line;
+	/* the book's own: in the open batch's list of changed states (a book
+	 * changed in place: order_book_in_place) */
+	bool touched;
 } order_state;
 
 /* A posting: debit positive, credit negative, minor units. */
@@ -68,6 +71,9 @@ typedef struct op_effect {
 /* A deep copy of an order's state (owned by the caller), and its release. */
 order_state *order_state_clone(const order_state *src);
 void order_state_free(order_state *state);
+/* The same copy in one allocation, to read only (its texts and arrays
+ * live inside it): release it with free(), never order_state_free. */
+order_state *order_state_snapshot(const order_state *src);
 
 typedef struct order_book order_book;
 
@@ -78,7 +84,7 @@ order_book *order_book_new(bool knows_all_orders);
  * keeps in the committed book only what later operations on it need (ids,
  * kind, currency, money totals, dates, stage, version): its texts,
  * resources and terms are dropped, and the rest is frozen in a compact
- * record (about 100 bytes, or 17 in memory when spilled), so memory grows
+ * record (about 100 bytes, or 20 in memory when spilled), so memory grows
  * with the open orders, not with history.  Reading a frozen order (lookup,
  * find, each) thaws a copy that lives until the next commit or abort.
  * For books whose callers read only the rules' verdicts (apply, validate)
@@ -86,8 +92,16 @@ order_book *order_book_new(bool knows_all_orders);
  * are copied before the drop. */
 void order_book_shed_finished(order_book *book);
 /* Frozen records go to fd (a spill_open() file the caller closes after
- * order_book_free) instead of memory: only the ids stay in memory. */
+ * order_book_free) instead of memory: only the ids stay in memory, and
+ * the 16,384 records frozen last (a 2 MB write-back cache). */
 void order_book_spill(order_book *book, int fd);
+/* From now on, batches change the book in place, without copies:
+ * book_txn_abort no longer undoes anything (it only ends the batch), so a
+ * book that saw an aborted batch is good for nothing but order_book_free.
+ * For a replay whose book is thrown away once read (report: its events
+ * are delivered only for committed batches, and a failed replay fails
+ * the command). */
+void order_book_in_place(order_book *book);
 void order_book_free(order_book *book);
 size_t order_book_count(const order_book *book);
 /* The committed state of order id, or NULL. */

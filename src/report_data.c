@@ -13,6 +13,7 @@
 #include "util/money.h"
 #include "util/spill.h"
 #include "util/strmap.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 /* ---- strings ------------------------------------------------------------ */
@@ -80,19 +81,15 @@ static void add(appender *a, const void *bytes, size_t length)
 /* Order records being changed: a direct-mapped write-back cache, slot
  * ordinal % CACHE_SLOTS (the operations on an order come close together
  * in a ledger, so most of them hit). */
-#define CACHE_SLOTS (1u << 12)
-
-typedef struct cache_slot {
-	uint64_t tag;               /* ordinal + 1; 0: empty */
-	bool dirty;
-	report_order order;
-} cache_slot;
+#define CACHE_SLOTS (1u << 15)
 
 typedef struct scratch {
 	int orders;                 /* report_order records by ordinal */
 	appender changes;           /* report_change records */
 	appender texts;
-	cache_slot *cache;
+	report_order *cache;        /* CACHE_SLOTS records */
+	uint64_t *cache_tags;       /* ordinal + 1; 0: empty */
+	bool *cache_dirty;
 } scratch;
 
 static uint64_t record_offset(size_t ordinal)
@@ -100,12 +97,21 @@ static uint64_t record_offset(size_t ordinal)
 	return (uint64_t)ordinal * sizeof(report_order);
 }
 
-static void write_back(scratch *sc, cache_slot *slot)
+/* Writes the record in slot i out if dirty, with the run of consecutive
+ * dirty records after it (one write: new orders fill the slots in
+ * order). */
+static void write_back(scratch *sc, size_t i)
 {
-	if (slot->tag != 0 && slot->dirty)
-		spill_write(sc->orders, &slot->order, sizeof slot->order,
-		            record_offset((size_t)(slot->tag - 1)));
-	slot->dirty = false;
+	size_t end = i + 1;
+
+	if (sc->cache_tags[i] == 0 || !sc->cache_dirty[i])
+		return;
+	while (end < CACHE_SLOTS && sc->cache_dirty[end] &&
+	       sc->cache_tags[end] == sc->cache_tags[end - 1] + 1)
+		end++;
+	spill_write(sc->orders, &sc->cache[i], (end - i) * sizeof *sc->cache,
+	            record_offset((size_t)(sc->cache_tags[i] - 1)));
+	memset(&sc->cache_dirty[i], 0, (end - i) * sizeof *sc->cache_dirty);
 }
 
 /* The record of ordinal, cached (and to be written back): read from the
@@ -113,21 +119,22 @@ static void write_back(scratch *sc, cache_slot *slot)
 static report_order *cached(report_data *data, size_t ordinal, bool fresh)
 {
 	scratch *sc = data->scratch;
-	cache_slot *slot = &sc->cache[ordinal % CACHE_SLOTS];
+	size_t i = ordinal % CACHE_SLOTS;
+	report_order *o = &sc->cache[i];
 
-	if (slot->tag != (uint64_t)ordinal + 1) {
-		write_back(sc, slot);
-		slot->tag = (uint64_t)ordinal + 1;
+	if (sc->cache_tags[i] != (uint64_t)ordinal + 1) {
+		write_back(sc, i);
+		sc->cache_tags[i] = (uint64_t)ordinal + 1;
 		if (fresh || ordinal >= data->ordinals)
-			memset(&slot->order, 0, sizeof slot->order);
+			memset(o, 0, sizeof *o);
 		else
-			spill_read(sc->orders, &slot->order,
-			           sizeof slot->order, record_offset(ordinal));
+			spill_read(sc->orders, o, sizeof *o,
+			           record_offset(ordinal));
 	}
 	if (fresh)
-		memset(&slot->order, 0, sizeof slot->order);
-	slot->dirty = true;
-	return &slot->order;
+		memset(o, 0, sizeof *o);
+	sc->cache_dirty[i] = true;
+	return o;
 }
 
 /* A text kept in the scratch file. */
@@ -268,6 +275,8 @@ report_data *report_data_new(date_t as_of, const char *dir)
 	sc->changes.fd = fds[1];
 	sc->texts.fd = fds[2];
 	sc->cache = xcalloc(CACHE_SLOTS, sizeof *sc->cache);
+	sc->cache_tags = xcalloc(CACHE_SLOTS, sizeof *sc->cache_tags);
+	sc->cache_dirty = xcalloc(CACHE_SLOTS, sizeof *sc->cache_dirty);
 	return data;
 }
 
@@ -277,9 +286,13 @@ void report_data_loaded(report_data *data)
 
 	if (sc->cache != NULL) {
 		for (size_t i = 0; i < CACHE_SLOTS; i++)
-			write_back(sc, &sc->cache[i]);
+			write_back(sc, i);
 		free(sc->cache);
+		free(sc->cache_tags);
+		free(sc->cache_dirty);
 		sc->cache = NULL;
+		sc->cache_tags = NULL;
+		sc->cache_dirty = NULL;
 	}
 	flush(&sc->changes);
 	flush(&sc->texts);
@@ -312,6 +325,8 @@ void report_data_free(report_data *data)
 		close(sc->changes.fd);
 		close(sc->texts.fd);
 		free(sc->cache);
+		free(sc->cache_tags);
+		free(sc->cache_dirty);
 		free(sc);
 	}
 	free(data);
@@ -345,7 +360,9 @@ static const report_party *party(report_data *data, char kind,
 	char key[IDENT_MAX + 3];
 	report_party *p;
 
-	snprintf(key, sizeof key, "%c:%s", kind, id);
+	key[0] = kind;              /* "c:ID" */
+	key[1] = ':';
+	text_copy(key + 2, sizeof key - 2, id);
 	p = strmap_get(data->parties, key);
 	if (p == NULL) {
 		p = xcalloc(1, sizeof *p);
@@ -390,8 +407,8 @@ static void take_price(report_order *o, const order_fields *f)
 {
 	o->has_price = (f->present & FIELD_PRICE) != 0;
 	o->price = o->has_price ? f->price : 0;
-	snprintf(o->currency, sizeof o->currency, "%s",
-	         o->has_price ? f->currency : "");
+	text_copy(o->currency, sizeof o->currency,
+	          o->has_price ? f->currency : "");
 }
 
 static report_order *add_order(report_data *data, const replay_event *event)
@@ -405,7 +422,7 @@ static report_order *add_order(report_data *data, const replay_event *event)
 	data->order_count++;
 	o->counted = true;
 	o->ordinal = ordinal;
-	snprintf(o->id, sizeof o->id, "%s", s->id);
+	text_copy(o->id, sizeof o->id, s->id);
 	o->client = party(data, 'c', s->client.id, s->client.name);
 	o->executor = executor_of(data, &s->fields);
 	o->title = keep_text(data, s->fields.title != NULL ? s->fields.title

@@ -23,7 +23,8 @@
  * About 270 bytes of scratch space per order (plus the texts and the
  * amendments); in memory only the parties (the records point at them:
  * the files live as long as this process), the month costs, the trial
- * balance and a cache of the order records being changed (about 1 MB).
+ * balance and a cache of the order records being changed (about 9 MB:
+ * an order's operations spread over tens of thousands of later orders).
  *
  * Use: report_data_new(as_of, dir); replay the ledger with
  * report_data_event as the replay_target's on_event and

@@ -7,6 +7,7 @@
 
 #include "util/money.h"
 #include "util/strmap.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 struct trial_balance {
@@ -46,8 +47,11 @@ bool trial_balance_add(trial_balance *tb, const posting *p)
 	char key[sizeof p->account + 8];
 	balance_line *line;
 	int64_t sum;
+	size_t used;
 
-	snprintf(key, sizeof key, "%s %s", p->account, p->currency);
+	/* "ACCOUNT CUR" */
+	used = strlen(text_join(key, sizeof key, p->account, " "));
+	text_copy(key + used, sizeof key - used, p->currency);
 	line = strmap_get(tb->index, key);
 	if (line == NULL) {
 		line = xcalloc(1, sizeof *line);
