@@ -66,39 +66,8 @@ if [ ! -r "$FONT_DIR/DejaVuSans.ttf" ] || [ ! -r "$FONT_DIR/DejaVuSans-Bold.ttf"
 	echo "$0: no DejaVu fonts in $FONT_DIR" >&2; exit 2
 fi
 
-work=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/mandate-bench-pdf.XXXXXX") || exit 2
-cleanup() {	# shellcheck disable=SC2317
-	if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-failed=0
-declare -A SECS KIB CPU RC
-
-# timed NAME CMD...: runs CMD once with stdout/stderr to $work/NAME.{out,err};
-# keeps the fastest wall time (and its user+system CPU seconds), the largest
-# peak RSS (KiB) and the worst exit status over the calls.
-timed() {
-	local name=$1 s k u y rc; shift
-	"$TIME" -f '%e %M %U %S' -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err"
-	rc=$?
-	read -r s k u y < <(tail -n 1 "$work/$name.time")
-	case $k in ''|*[!0-9]*) k=0;; esac
-	case $s in ''|*[!0-9.]*) s=0;; esac
-	: "${RC[$name]:=0}" "${KIB[$name]:=0}"
-	[ "$rc" -gt "${RC[$name]}" ] && RC[$name]=$rc
-	[ "$k" -gt "${KIB[$name]}" ] && KIB[$name]=$k
-	if [ -z "${SECS[$name]:-}" ] || [ "$(echo "$s < ${SECS[$name]}" | bc -l)" = 1 ]; then
-		SECS[$name]=$s
-		CPU[$name]=$(echo "$u + $y" | bc -l)
-	fi
-	if [ "$rc" -ne 0 ]; then
-		failed=1
-		echo "!! $name exited $rc; stderr:" >&2
-		head -20 "$work/$name.err" >&2
-	fi
-}
+. "$(dirname "$0")/timed.bash"
+bench_begin pdf
 
 # count_pdfs DIR: number of PDF files under DIR
 count_pdfs() { find "$1" -name '*.pdf' -type f | wc -l; }
