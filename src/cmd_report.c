@@ -47,7 +47,8 @@ static int load(const char *path, const char *dir, report_data *data,
 	order_book *book = order_book_new(true);
 	replay_target target = {
 		.book = book, .on_event = report_data_event,
-		.wants_states = report_data_wants_states, .ctx = data
+		.wants_states = report_data_wants_states, .ctx = data,
+		.at_once = true
 	};
 	ledger *l;
 	ledger_head current;

@@ -43,6 +43,8 @@ struct replay {
 	/* events of the open batch, delivered at commit */
 	struct pending_event *events;
 	size_t event_count, event_capacity;
+	/* target->at_once: operations numbered below this are committed */
+	uint64_t committed_below;
 };
 
 static void drop_events(struct replay *r)
@@ -105,6 +107,20 @@ static void keep_event(struct replay *r, const record *rec, long line,
 	                            r->target->book, p->op.order_id)) : NULL;
 }
 
+/* Delivers the event of the operation just applied (at_once). */
+static void deliver_now(struct replay *r, const record *rec, long line,
+                        const operation *op, order_state *before)
+{
+	replay_event event = {
+		.seq = rec->seq, .line = line, .batch_id = r->batch_id,
+		.op = op, .effect = &r->expected, .before = before,
+		.after = order_book_lookup(r->target->book, op->order_id)
+	};
+
+	r->target->on_event(r->target->ctx, &event);
+	free(before);
+}
+
 static int integrity(struct replay *r, long line, const char *what,
                      const char *detail)
 {
@@ -137,6 +153,7 @@ static int replay_op(struct replay *r, const record *rec, long line)
 		return integrity(r, line, "malformed operation", why);
 	op.line = line;
 	keep = r->target->on_event != NULL &&
+	       (!r->target->at_once || rec->seq < r->committed_below) &&
 	       (r->target->wants == NULL ||
 	        r->target->wants(r->target->ctx, &op));
 	states = keep && (r->target->wants_states == NULL ||
@@ -160,7 +177,10 @@ static int replay_op(struct replay *r, const record *rec, long line)
 	}
 	text_copy(r->order_id, sizeof r->order_id, op.order_id);
 	r->next_posting = 0;
-	if (keep)
+	if (keep && r->target->at_once) {
+		deliver_now(r, rec, line, &op, before);
+		operation_clear(&op);
+	} else if (keep)
 		keep_event(r, rec, line, &op, states, before);
 	else
 		operation_clear(&op);
@@ -200,7 +220,7 @@ static int replay_commit(struct replay *r, long line)
 		return status;
 	book_txn_commit(r->target->book);
 	order_book_add_batch(r->target->book, r->batch_id);
-	if (r->target->on_event != NULL)
+	if (r->target->on_event != NULL && !r->target->at_once)
 		deliver_events(r);
 	for (size_t i = 0; i < r->pending_count; i++)
 		if (r->target->balances != NULL &&
@@ -242,7 +262,12 @@ static int replay_record(void *ctx, const record *rec, long line)
 int ledger_replay(ledger *l, const replay_target *target)
 {
 	struct replay r = { .target = target, .path = ledger_path(l) };
-	int status = ledger_scan(l, replay_record, &r);
+	int status = LEDGER_OK;
+
+	if (target->at_once)
+		status = ledger_last_commit_seq(l, &r.committed_below);
+	if (status == LEDGER_OK)
+		status = ledger_scan(l, replay_record, &r);
 
 	/* An uncommitted tail leaves its batch open: it never happened. */
 	book_txn_abort(target->book);

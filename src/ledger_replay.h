@@ -40,6 +40,15 @@ typedef struct replay_target {
 	 * and after states (the others get NULL there, and cost no copies) */
 	bool (*wants_states)(void *ctx, const operation *op);
 	void *ctx;                 /* passed to on_event and wants */
+	/* true: each wanted event arrives as soon as its operation replays,
+	 * not at its batch's commit, and costs no copies: `after` is the
+	 * order's live state in the book (always given), `before` a snapshot
+	 * when wants_states says so, `effect` the postings the ledger must
+	 * show next.  Operations after the last commit line (the uncommitted
+	 * tail) still never arrive.  For a consumer that throws everything
+	 * away when the replay fails: the events before the failure have
+	 * arrived by then. */
+	bool at_once;
 } replay_target;
 
 /* Returns LEDGER_OK, LEDGER_INTEGRITY (reported with ledger:line) or

@@ -609,7 +609,7 @@ static void hash_jobs(bool use_cpu, EVP_MD_CTX *md, const EVP_MD *sha256,
 #define HASH_FIELD (3 + 2 * LEDGER_HASH_SIZE)
 /* Blocks in flight (read, not yet walked), and the most memory they may
  * take unless one line alone needs more. */
-#define SCAN_SLOTS 8
+#define SCAN_SLOTS 4
 #define SCAN_AHEAD (16 * 1024 * 1024)
 
 typedef enum {
@@ -1332,6 +1332,98 @@ int ledger_rollback_tail(ledger *l)
 	             "uncommitted batch", tail);
 	l->size = l->committed;
 	return LEDGER_OK;
+}
+
+/* The line of buf that ends just before the newline at end (buf[end]),
+ * when its start is inside buf: *start is set and true returned. */
+static bool line_before(const char *buf, size_t end, size_t *start)
+{
+	const char *newline = end > 0 ? memrchr(buf, '\n', end) : NULL;
+
+	if (newline == NULL)
+		return false;
+	*start = (size_t)(newline - buf) + 1;
+	return true;
+}
+
+int ledger_last_commit_seq(ledger *l, uint64_t *seq)
+{
+	struct stat st;
+	size_t capacity = l->scan_block;
+	char *buf = NULL;
+	uint64_t end;           /* the file up to end is still to search */
+	record rec;
+	int status = LEDGER_OK;
+
+	*seq = 0;
+	if (fstat(l->fd, &st) != 0) {
+		diag_error(l->path, 0, "cannot read: %s", strerror(errno));
+		return LEDGER_ENV;
+	}
+	record_init(&rec);
+	end = (uint64_t)st.st_size;
+	/* Reads the file backwards, a block at a time, each block ending with
+	 * a newline (the cut-short last line, if any, is left out), and looks
+	 * at its lines from the last. */
+	while (end > 0) {
+		size_t want = end < capacity ? (size_t)end : capacity, got = 0;
+		uint64_t from = end - want;
+		size_t line_end, start;
+
+		buf = xrealloc(buf, capacity);
+		while (got < want) {
+			ssize_t n = pread(l->fd, buf + got, want - got,
+			                  (off_t)(from + got));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				diag_error(l->path, 0, "cannot read: %s",
+				           n < 0 ? strerror(errno) : "file shrank");
+				status = LEDGER_ENV;
+				goto done;
+			}
+			got += (size_t)n;
+		}
+		if (buf[want - 1] != '\n') {
+			const char *newline = memrchr(buf, '\n', want);
+			if (newline == NULL && from == 0)
+				break;          /* no whole line at all */
+			if (newline == NULL) {
+				capacity *= 2;  /* one line longer than the block */
+				if (capacity > 2 * (size_t)LEDGER_LINE_MAX)
+					break;  /* the scan will refuse it */
+				continue;
+			}
+			end = from + (uint64_t)(newline - buf) + 1;
+			continue;
+		}
+		line_end = want - 1;
+		while (line_before(buf, line_end, &start) || from == 0) {
+			if (!line_before(buf, line_end, &start))
+				start = 0;
+			if (record_parse(buf + start, line_end - start, &rec) == 0 &&
+			    strcmp(rec.type, "commit") == 0) {
+				*seq = rec.seq;
+				goto done;
+			}
+			if (start == 0)
+				break;
+			line_end = start - 1;
+		}
+		if (from == 0)
+			break;
+		/* The block's first line may begin before it: search again up
+		 * to (and with) that line's newline. */
+		if (line_end == want - 1)
+			capacity *= 2;  /* not even one whole line in the block */
+		if (capacity > 2 * (size_t)LEDGER_LINE_MAX)
+			break;
+		end = from + (uint64_t)line_end + 1;
+	}
+done:
+	free(buf);
+	record_free(&rec);
+	return status;
 }
 
 ledger_head ledger_head_get(const ledger *l)

@@ -128,6 +128,13 @@ void ledger_scan_tune(ledger *l, size_t block_bytes, int threads,
  * itself when it has not been called. */
 int ledger_rollback_tail(ledger *l);
 
+/* The sequence number of the last commit line in the file as it is now
+ * (0: none), found by reading it backwards from the end, before or
+ * without a scan: every operation with a lower number belongs to a batch
+ * that is committed, if the scan finds the file sound.  Reads blocks of
+ * ledger_scan_tune's size.  LEDGER_OK, or LEDGER_ENV (reported) when the
+ * file cannot be read. */
+int ledger_last_commit_seq(ledger *l, uint64_t *seq);
 /* After a scan: the last committed record. */
 ledger_head ledger_head_get(const ledger *l);
 /* Bytes of the file: the committed part plus the tail not yet rolled back. */

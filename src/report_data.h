@@ -20,15 +20,16 @@
  * amendment log live in unnamed scratch files in the output folder
  * (util/spill.h: gone when closed, whatever happens), and so do the
  * texts (titles, reasons, amended values), read back by report_text_get.
- * About 270 bytes of scratch space per order (plus the texts and the
+ * About 240 bytes of scratch space per order (plus the texts and the
  * amendments); in memory only the parties (the records point at them:
  * the files live as long as this process), the month costs, the trial
- * balance and a cache of the order records being changed (about 9 MB:
- * an order's operations spread over tens of thousands of later orders).
+ * balance and a cache of the order records being changed (15 MB: an
+ * order's operations spread over tens of thousands of later orders).
  *
  * Use: report_data_new(as_of, dir); replay the ledger with
  * report_data_event as the replay_target's on_event and
- * report_data_wants_states as its wants_states (ctx = the report_data);
+ * report_data_wants_states as its wants_states (ctx = the report_data,
+ * at_once = true);
  * report_data_loaded; then read the orders and changes with a cursor, or
  * one order by ordinal.  report_data_free releases everything. */
 #ifndef MANDATE_REPORT_DATA_H
@@ -57,13 +58,18 @@ typedef struct report_text {
 } report_text;
 
 typedef struct report_order {
-	char id[IDENT_MAX + 1];
-	bool counted;                       /* false: not an order that
-	                                       counts (a hole) */
+	/* (largest fields first: no padding, the cache holds 65,536) */
 	size_t ordinal;                     /* order_state.ordinal */
 	const report_party *client;
 	const report_party *executor;       /* in force now; NULL: none */
 	const report_party *done_executor;  /* in force at completion */
+	int64_t price;                      /* in force now, minor units */
+	int64_t costs, payments;            /* minor units of currency */
+	/* at completion, as booked */
+	int64_t done_price;
+	int64_t penalty;
+	/* penalty terms in force now, for the accrued penalty */
+	int64_t penalty_rate_per_day, penalty_cap;  /* as in order_terms */
 	report_text title;
 	order_kind kind;
 	priority priority;
@@ -71,21 +77,17 @@ typedef struct report_order {
 	date_t received, start, due;        /* DATE_NONE when not set */
 	date_t completed_on, closed_on, cancelled_on;  /* DATE_NONE: not yet */
 	date_t last_change;                 /* latest date of its operations */
+	date_t done_due;                    /* at completion, as booked */
+	int days_late;                      /* at completion, as booked */
 	int progress;                       /* last report, -1: none */
 	int amendments;                     /* amendments that count */
 	int score;                          /* 0: not evaluated */
-	bool has_price;
 	char currency[4];                   /* "" until the first price */
-	int64_t price;                      /* in force now, minor units */
-	int64_t costs, payments;            /* minor units of currency */
-	/* at completion, as booked */
-	date_t done_due;
-	int64_t done_price;
-	int days_late;
-	int64_t penalty;
-	/* penalty terms in force now, for the accrued penalty */
+	bool has_price;
 	bool has_penalty;
-	int64_t penalty_rate_per_day, penalty_cap;  /* as in order_terms */
+	bool counted;                       /* false: not an order that
+	                                       counts (a hole) */
+	char id[IDENT_MAX + 1];
 } report_order;
 
 /* One value of an amended field, typed so the sheet keeps it typed. */
@@ -137,7 +139,8 @@ report_data *report_data_new(date_t as_of, const char *dir);
 void report_data_free(report_data *data);
 /* The replay_event_fn: ctx is the report_data. */
 void report_data_event(void *ctx, const replay_event *event);
-/* The replay_target's wants_states: <order>, <amend>, <complete>. */
+/* The replay_target's wants_states: <amend> (its `before`).  The
+ * replay must deliver at_once (every event's `after` is needed). */
 bool report_data_wants_states(void *ctx, const operation *op);
 /* Once the replay is over: writes out what is cached. */
 void report_data_loaded(report_data *data);
