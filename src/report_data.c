@@ -89,6 +89,11 @@ typedef struct scratch {
 	int orders;                 /* report_order records by ordinal */
 	appender changes;           /* report_change records */
 	appender texts;
+	/* texts read back: a window of the file (they are mostly read in the
+	 * order they were written) */
+	char *window;
+	uint64_t window_at;
+	size_t window_length;
 	report_order *cache;        /* CACHE_SLOTS records */
 	uint64_t *cache_tags;       /* ordinal + 1; 0: empty */
 	bool *cache_dirty;
@@ -162,13 +167,41 @@ static report_text keep_text_owned(report_data *data, char *text)
 	return t;
 }
 
+#define TEXT_WINDOW (1u << 18)
+
+/* Whether text lies in the window, reading the window from text.at when it
+ * does not (and the text is short enough to fit one). */
+static bool in_window(scratch *sc, report_text text)
+{
+	uint64_t end = sc->texts.end;
+
+	if (text.at >= sc->window_at &&
+	    text.at + text.length <= sc->window_at + sc->window_length)
+		return true;
+	if (text.length > TEXT_WINDOW || text.at + text.length > end)
+		return false;
+	if (sc->window == NULL)
+		sc->window = xmalloc(TEXT_WINDOW);
+	sc->window_at = text.at;
+	sc->window_length = end - text.at < TEXT_WINDOW
+	                    ? (size_t)(end - text.at) : TEXT_WINDOW;
+	spill_read(sc->texts.fd, sc->window, sc->window_length, text.at);
+	return true;
+}
+
+/* The texts are read once the collection is over: the window is a cache,
+ * so a const report_data may fill it. */
 const char *report_text_get(const report_data *data, report_text text,
                             char **buf, size_t *capacity)
 {
-	const scratch *sc = data->scratch;
+	scratch *sc = data->scratch;
 
 	*buf = xgrow(*buf, capacity, (size_t)text.length + 1, 1);
-	spill_read(sc->texts.fd, *buf, text.length, text.at);
+	if (in_window(sc, text))
+		memcpy(*buf, sc->window + (text.at - sc->window_at),
+		       text.length);
+	else
+		spill_read(sc->texts.fd, *buf, text.length, text.at);
 	(*buf)[text.length] = '\0';
 	return *buf;
 }
@@ -326,6 +359,7 @@ void report_data_free(report_data *data)
 		close(sc->orders);
 		close(sc->changes.fd);
 		close(sc->texts.fd);
+		free(sc->window);
 		free(sc->cache);
 		free(sc->cache_tags);
 		free(sc->cache_dirty);

@@ -10,6 +10,7 @@
 
 #include "util/xalloc.h"
 #include "util/zip_read.h"
+#include "util/zip_relay.h"
 
 typedef struct part_check {
 	xmlParserCtxtPtr parser;       /* NULL: not an XML part */
@@ -193,8 +194,17 @@ int xlsx_check(const char *path, char **why)
 	part_check check = { 0 };
 	zip_visitor visitor = { .ctx = &check, .begin = begin_part,
 	                        .chunk = part_chunk, .end = end_part };
-	long entries = zip_read_entries(path, &visitor, why);
+	zip_visitor relayed;
+	zip_relay *relay;
+	long entries;
 
+	/* The XML is parsed on a thread of its own while the next bytes are
+	 * inflated (libxml2 wants its first call on the main thread). */
+	xmlInitParser();
+	relay = zip_relay_start(&visitor, &relayed);
+	entries = zip_read_entries(path, relay != NULL ? &relayed : &visitor,
+	                           why);
+	zip_relay_stop(relay);
 	if (check.parser != NULL)
 		xmlFreeParserCtxt(check.parser);
 	free(check.problem);

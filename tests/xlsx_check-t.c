@@ -1,7 +1,9 @@
-/* xlsx_check (and util/zip_read under it): a workbook libxlsxwriter wrote
- * reads back whole; one cut short, one with a flipped byte, and sheets that
- * lost a stretch of their XML (what a failed scratch-file write leaves) are
- * each refused with a message naming the part. */
+/* xlsx_check (and util/zip_read and util/zip_relay under it): a workbook
+ * libxlsxwriter wrote reads back whole; one cut short, one with a flipped
+ * byte, and sheets that lost a stretch of their XML (what a failed
+ * scratch-file write leaves) are each refused with a message naming the
+ * part; a relayed visitor sees what a direct one sees, and its refusal
+ * reaches the reader. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +15,70 @@
 #include "tap.h"
 #include "util/xalloc.h"
 #include "util/zip_read.h"
+#include "util/zip_relay.h"
 #include "xlsx_check.h"
+
+/* ---- a visitor that notes what it sees ---------------------------------- */
+
+typedef struct trace {
+	char log[4096];             /* "name:bytes:crc;" per entry */
+	uLong crc;
+	size_t bytes;
+	size_t refuse_after;        /* refuse the chunk that passes it; 0: no */
+	const char *entry;          /* the name begin was given */
+} trace;
+
+static int trace_begin(void *ctx, const char *name, char **why)
+{
+	trace *t = ctx;
+	(void)why;
+	t->crc = crc32(0L, Z_NULL, 0);
+	t->bytes = 0;
+	t->entry = name;
+	return 0;
+}
+
+static int trace_chunk(void *ctx, const unsigned char *bytes, size_t length,
+                       char **why)
+{
+	trace *t = ctx;
+
+	t->crc = crc32(t->crc, bytes, (uInt)length);
+	t->bytes += length;
+	if (t->refuse_after > 0 && t->bytes > t->refuse_after) {
+		*why = xasprintf("%s: refused after %zu bytes", t->entry,
+		                 t->refuse_after);
+		return -1;
+	}
+	return 0;
+}
+
+static int trace_end(void *ctx, char **why)
+{
+	trace *t = ctx;
+	size_t n = strlen(t->log);
+	(void)why;
+	snprintf(t->log + n, sizeof t->log - n, "%s:%zu:%08lx;", t->entry,
+	         t->bytes, (unsigned long)t->crc);
+	return 0;
+}
+
+/* Reads path through a trace, relayed or not; the entry count. */
+static long read_traced(const char *path, trace *t, bool relayed,
+                        char **why)
+{
+	zip_visitor direct = { .ctx = t, .begin = trace_begin,
+	                       .chunk = trace_chunk, .end = trace_end };
+	zip_visitor outer;
+	zip_relay *relay = relayed ? zip_relay_start(&direct, &outer) : NULL;
+	long count;
+
+	if (relayed && relay == NULL)
+		bail("cannot start a relay");
+	count = zip_read_entries(path, relayed ? &outer : &direct, why);
+	zip_relay_stop(relay);
+	return count;
+}
 
 /* ---- a tiny writer of stored (uncompressed) ZIP archives ---------------- */
 
@@ -146,13 +211,44 @@ int main(void)
 	char *why = NULL, *command, *sheet;
 	long size;
 
-	plan(12);
+	plan(16);
 
 	write_real_workbook(real, 20000);
 	ok(xlsx_check(real, &why) == 0, "a workbook libxlsxwriter wrote reads back whole");
 	if (why != NULL)
 		diag("%s", why);
 	free(why);
+
+	{
+		trace direct = { .refuse_after = 0 }, relayed = direct;
+		long n = read_traced(real, &direct, false, &why);
+		free(why);
+		ok(n > 3 && read_traced(real, &relayed, true, &why) == n &&
+		   strcmp(direct.log, relayed.log) == 0,
+		   "a relayed visitor sees every entry's bytes as a direct one");
+		free(why);
+		diag("%ld entries: %.60s...", n, direct.log);
+		relayed = (trace){ .refuse_after = 100000 };
+		ok(read_traced(real, &relayed, true, &why) < 0 && why != NULL &&
+		   strcmp(why, "xl/worksheets/sheet1.xml: refused after "
+		          "100000 bytes") == 0,
+		   "a refusal in the middle of a part reaches the reader, "
+		   "with its message and the part's name");
+		if (why != NULL)
+			diag("%s", why);
+		free(why);
+		relayed = (trace){ .refuse_after = 0 };
+		ok(read_traced(real, &relayed, true, &why) == n,
+		   "a relay after a refusal reads the workbook whole again");
+		free(why);
+	}
+	{
+		/* a relay that is started and stopped without a read */
+		trace idle = { 0 };
+		zip_visitor inner = { .ctx = &idle }, outer;
+		zip_relay_stop(zip_relay_start(&inner, &outer));
+		ok(idle.log[0] == '\0', "an idle relay stops cleanly");
+	}
 
 	size = file_size(real);
 	command = xasprintf("head -c %ld '%s' >'%s'", size - 10, real, copy);
