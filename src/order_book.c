@@ -27,6 +27,7 @@ typedef struct frozen_order {
 } frozen_order;
 
 struct order_book {
+	/* orders, txn and thawed borrow their keys: each state's own id */
 	strmap *orders;        /* id → order_state*, committed, not frozen */
 	strmap *batches;       /* batch id → (void *)1 */
 	strmap *txn;           /* id → order_state*, this batch's copies */
@@ -185,11 +186,12 @@ order_state *order_state_snapshot(const order_state *src)
 order_book *order_book_new(bool knows_all_orders)
 {
 	order_book *book = xcalloc(1, sizeof *book);
-	book->orders = strmap_new();
+	/* keyed by the states' own ids */
+	book->orders = strmap_new_borrowing();
 	book->batches = strmap_new();
-	book->txn = strmap_new();
+	book->txn = strmap_new_borrowing();
 	book->knows_all_orders = knows_all_orders;
-	book->thawed = strmap_new();
+	book->thawed = strmap_new_borrowing();
 	book->client_ids = strmap_new();
 	book->fd = -1;
 	return book;

@@ -8,12 +8,15 @@
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
+#include "sheet_scan.h"
 #include "util/xalloc.h"
 #include "util/zip_read.h"
 #include "util/zip_relay.h"
 
 typedef struct part_check {
-	xmlParserCtxtPtr parser;       /* NULL: not an XML part */
+	bool quick;                    /* the first pass: sheets by sheet_scan */
+	sheet_scan *scan;              /* a sheet in the first pass */
+	xmlParserCtxtPtr parser;       /* NULL: not an XML part (or scanned) */
 	const char *name;
 	bool worksheet;
 	long dimension_last_row;       /* 0: no <dimension> range seen */
@@ -123,10 +126,14 @@ static int begin_part(void *ctx, const char *name, char **why)
 	part_check *c = ctx;
 	xmlSAXHandler sax;
 
-	*c = (part_check){ .name = name };
+	*c = (part_check){ .name = name, .quick = c->quick };
 	if (!ends_with(name, ".xml") && !ends_with(name, ".rels"))
 		return 0;
 	c->worksheet = strncmp(name, "xl/worksheets/sheet", 19) == 0;
+	if (c->quick && c->worksheet) {
+		c->scan = sheet_scan_new();
+		return 0;
+	}
 	memset(&sax, 0, sizeof sax);
 	sax.initialized = XML_SAX2_MAGIC;
 	sax.startElementNs = on_element;
@@ -142,6 +149,10 @@ static int begin_part(void *ctx, const char *name, char **why)
 
 static int finish(part_check *c, char **why)
 {
+	if (c->scan != NULL) {
+		sheet_scan_free(c->scan);
+		c->scan = NULL;
+	}
 	if (c->problem == NULL && c->worksheet &&
 	    c->dimension_last_row > 0 && c->last_row != c->dimension_last_row)
 		c->problem = xasprintf("the last row is %ld, its dimension says %ld",
@@ -163,6 +174,11 @@ static int part_chunk(void *ctx, const unsigned char *bytes, size_t length,
 {
 	part_check *c = ctx;
 
+	if (c->scan != NULL) {
+		if (!sheet_scan_feed(c->scan, bytes, length))
+			c->problem = xasprintf("not as libxlsxwriter writes it");
+		return c->problem == NULL ? 0 : finish(c, why);
+	}
 	if (c->parser == NULL)
 		return 0;
 	while (length > 0 && c->problem == NULL) {
@@ -180,6 +196,11 @@ static int end_part(void *ctx, char **why)
 {
 	part_check *c = ctx;
 
+	if (c->scan != NULL) {
+		if (!sheet_scan_end(c->scan))
+			c->problem = xasprintf("not as libxlsxwriter writes it");
+		return finish(c, why);
+	}
 	if (c->parser == NULL)
 		return 0;
 	if (c->problem == NULL)
@@ -189,9 +210,10 @@ static int end_part(void *ctx, char **why)
 	return finish(c, why);
 }
 
-int xlsx_check(const char *path, char **why)
+/* One pass over the workbook: quick (sheets by sheet_scan) or full. */
+static int check_pass(const char *path, bool quick, char **why)
 {
-	part_check check = { 0 };
+	part_check check = { .quick = quick };
 	zip_visitor visitor = { .ctx = &check, .begin = begin_part,
 	                        .chunk = part_chunk, .end = end_part };
 	zip_visitor relayed;
@@ -207,6 +229,7 @@ int xlsx_check(const char *path, char **why)
 	zip_relay_stop(relay);
 	if (check.parser != NULL)
 		xmlFreeParserCtxt(check.parser);
+	sheet_scan_free(check.scan);
 	free(check.problem);
 	if (entries < 0)
 		return -1;
@@ -215,4 +238,25 @@ int xlsx_check(const char *path, char **why)
 		return -1;
 	}
 	return 0;
+}
+
+int xlsx_check_quick(const char *path, char **why)
+{
+	return check_pass(path, true, why);
+}
+
+int xlsx_check_full(const char *path, char **why)
+{
+	return check_pass(path, false, why);
+}
+
+/* The quick pass decides when it finds the workbook whole; otherwise the
+ * full pass does, and says what is wrong. */
+int xlsx_check(const char *path, char **why)
+{
+	if (check_pass(path, true, why) == 0)
+		return 0;
+	free(*why);
+	*why = NULL;
+	return check_pass(path, false, why);
 }

@@ -13,7 +13,15 @@
 #define MANDATE_XLSX_CHECK_H
 
 /* 0 if the workbook at path reads back whole; otherwise -1 with *why set
- * (owned by the caller, naming the part and the line). */
+ * (owned by the caller, naming the part and the line).
+ *
+ * Worksheets are first checked by sheet_scan, several times faster than
+ * libxml2 (the XML parse is most of the time on a big sheet); only when
+ * that first pass finds a part not as libxlsxwriter writes it does the
+ * full pass (libxml2, as described above) run and decide. */
 int xlsx_check(const char *path, char **why);
+/* Each pass alone (for tests). */
+int xlsx_check_quick(const char *path, char **why);
+int xlsx_check_full(const char *path, char **why);
 
 #endif

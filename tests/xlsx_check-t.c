@@ -3,7 +3,9 @@
  * byte, and sheets that lost a stretch of their XML (what a failed
  * scratch-file write leaves) are each refused with a message naming the
  * part; a relayed visitor sees what a direct one sees, and its refusal
- * reaches the reader. */
+ * reaches the reader; the quick pass (sheet_scan) accepts what
+ * libxlsxwriter writes and refuses every damaged sheet the full pass
+ * refuses. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +183,152 @@ static void write_real_workbook(const char *path, int rows)
 		bail("libxlsxwriter could not write %s", path);
 }
 
+/* A workbook with every kind of cell the reports write: texts with
+ * entities, non-ASCII and edge spaces, numbers, dates, formulas with their
+ * results, blank rows, a frozen row, an autofilter, a second sheet. */
+static void write_rich_workbook(const char *path, int rows)
+{
+	lxw_workbook_options options = { .constant_memory = LXW_TRUE,
+	                                 .use_zip64 = LXW_TRUE };
+	lxw_workbook *book = workbook_new_opt(path, &options);
+	lxw_worksheet *sheet = workbook_add_worksheet(book, "Orders");
+	lxw_worksheet *other = workbook_add_worksheet(book, "Totals");
+	lxw_format *money = workbook_add_format(book);
+	lxw_format *day = workbook_add_format(book);
+	lxw_datetime when = { 2026, 11, 27, 0, 0, 0 };
+
+	format_set_num_format(money, "#,##0.00;[Red](#,##0.00)");
+	format_set_num_format(day, "yyyy-mm-dd");
+	worksheet_freeze_panes(sheet, 1, 0);
+	worksheet_autofilter(sheet, 0, 0, (lxw_row_t)rows, 4);
+	worksheet_write_string(sheet, 0, 0, "Order", NULL);
+	for (int r = 1; r <= rows; r++) {
+		char text[96];
+		snprintf(text, sizeof text, r % 3 ? "Заказ <%d> & «ООО»" :
+		         " =SUM(A%d) ", r);
+		worksheet_write_string(sheet, (lxw_row_t)r, 0, text, NULL);
+		worksheet_write_number(sheet, (lxw_row_t)r, 1, r * -1.25, money);
+		worksheet_write_datetime(sheet, (lxw_row_t)r, 2, &when, day);
+		worksheet_write_formula_num(sheet, (lxw_row_t)r, 3, "=B2*2",
+		                            NULL, r * -2.5);
+		if (r % 7 == 0)
+			worksheet_write_string(sheet, (lxw_row_t)r, 4,
+			                       "\"quoted\" 'apos' > gt", NULL);
+	}
+	worksheet_write_formula_num(sheet, (lxw_row_t)rows + 3, 1,
+	                            "=SUM(B2:B10)", money, 1.0);
+	worksheet_write_string(other, 0, 0, "x", NULL);
+	if (workbook_close(book) != LXW_NO_ERROR)
+		bail("libxlsxwriter could not write %s", path);
+}
+
+/* The bytes of one entry of an archive. */
+typedef struct grab {
+	const char *want;
+	bool on;
+	char *bytes;
+	size_t length, capacity;
+} grab;
+
+static int grab_begin(void *ctx, const char *name, char **why)
+{
+	grab *g = ctx;
+	(void)why;
+	g->on = strcmp(name, g->want) == 0;
+	return 0;
+}
+
+static int grab_chunk(void *ctx, const unsigned char *bytes, size_t length,
+                      char **why)
+{
+	grab *g = ctx;
+	(void)why;
+	if (!g->on)
+		return 0;
+	g->bytes = xgrow(g->bytes, &g->capacity, g->length + length + 1, 1);
+	memcpy(g->bytes + g->length, bytes, length);
+	g->length += length;
+	g->bytes[g->length] = '\0';
+	return 0;
+}
+
+static char *entry_text(const char *path, const char *name)
+{
+	grab g = { .want = name };
+	zip_visitor v = { .ctx = &g, .begin = grab_begin, .chunk = grab_chunk };
+	char *why = NULL;
+
+	if (zip_read_entries(path, &v, &why) < 0 || g.bytes == NULL)
+		bail("cannot read %s from %s: %s", name, path, why ? why : "");
+	return g.bytes;
+}
+
+/* Whether the quick pass refuses every variant of sheet the full pass
+ * refuses (a stored two-part archive at path), for `count` variants made
+ * by damage(sheet, i); counts those the full pass refused. */
+static bool quick_never_wrongly_accepts(const char *path, const char *sheet,
+                                        int count,
+                                        char *(*damage)(const char *, int),
+                                        int *refused)
+{
+	const char *names[] = { "[Content_Types].xml", "xl/worksheets/sheet1.xml" };
+	bool fine = true;
+
+	*refused = 0;
+	for (int i = 0; i < count; i++) {
+		char *variant = damage(sheet, i), *why = NULL;
+		const char *texts[] = { "<Types xmlns=\"urn:t\"/>", variant };
+		bool full, quick;
+
+		write_stored_zip(path, 2, names, texts);
+		full = xlsx_check_full(path, &why) == 0;
+		free(why);
+		why = NULL;
+		quick = xlsx_check_quick(path, &why) == 0;
+		free(why);
+		if (!full)
+			(*refused)++;
+		if (quick && !full) {
+			diag("variant %d: the quick pass accepts what the full "
+			     "pass refuses", i);
+			fine = false;
+		}
+		free(variant);
+	}
+	return fine;
+}
+
+/* Variant i: a stretch lost (as a failed write leaves it): lengths 1 to
+ * 4096 at offsets spread over the sheet. */
+static char *lose_stretch(const char *sheet, int i)
+{
+	static const size_t lengths[] = { 1, 2, 3, 5, 17, 100, 511, 4096 };
+	size_t n = strlen(sheet), length = lengths[i % 8];
+	size_t at = (size_t)i * 7919 % (n > length ? n - length : 1);
+	char *copy = xstrdup(sheet);
+
+	memmove(copy + at, copy + at + length, n - at - length + 1);
+	return copy;
+}
+
+/* Variant i: cut short after i * 37 % length bytes. */
+static char *cut_short(const char *sheet, int i)
+{
+	char *copy = xstrdup(sheet);
+	copy[(size_t)i * 37 % strlen(sheet)] = '\0';
+	return copy;
+}
+
+/* Variant i: one byte changed into one of a few troublesome ones. */
+static char *change_byte(const char *sheet, int i)
+{
+	static const char bytes[] = { '<', '>', '&', '"', '/', '\x01', '\xff',
+	                              ' ', '1', 'A' };
+	char *copy = xstrdup(sheet);
+	copy[(size_t)i * 6151 % strlen(sheet)] = bytes[i % 10];
+	return copy;
+}
+
 static long file_size(const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -211,7 +359,7 @@ int main(void)
 	char *why = NULL, *command, *sheet;
 	long size;
 
-	plan(16);
+	plan(23);
 
 	write_real_workbook(real, 20000);
 	ok(xlsx_check(real, &why) == 0, "a workbook libxlsxwriter wrote reads back whole");
@@ -248,6 +396,61 @@ int main(void)
 		zip_visitor inner = { .ctx = &idle }, outer;
 		zip_relay_stop(zip_relay_start(&inner, &outer));
 		ok(idle.log[0] == '\0', "an idle relay stops cleanly");
+	}
+
+	{
+		char *rich = test_tmp_path("xlsx_check-t.rich.xlsx"), *xml;
+		int refused, sweep = 1;
+		write_rich_workbook(rich, 300);
+		ok(xlsx_check_quick(rich, &why) == 0,
+		   "the quick pass accepts what libxlsxwriter writes (texts "
+		   "with entities, non-ASCII, formulas, dates, blank rows)");
+		if (why != NULL)
+			diag("%s", why);
+		free(why);
+		ok(xlsx_check_quick(real, &why) == 0,
+		   "the quick pass accepts the plain workbook");
+		free(why);
+		xml = entry_text(rich, "xl/worksheets/sheet1.xml");
+		/* XLSX_SWEEP=N multiplies the variants (a longer run) */
+		if (getenv("XLSX_SWEEP") != NULL)
+			sweep = atoi(getenv("XLSX_SWEEP"));
+		if (sweep < 1)
+			sweep = 1;
+		ok(quick_never_wrongly_accepts(crafted, xml, 600 * sweep,
+		                               lose_stretch, &refused) &&
+		   refused > 500 * sweep,
+		   "lost stretches: the quick pass refuses all the full pass "
+		   "refuses");
+		diag("lost stretches: the full pass refused %d of %d", refused,
+		     600 * sweep);
+		ok(quick_never_wrongly_accepts(crafted, xml, 300 * sweep,
+		                               cut_short, &refused) &&
+		   refused == 300 * sweep,
+		   "cut short anywhere: both passes refuse");
+		ok(quick_never_wrongly_accepts(crafted, xml, 400 * sweep,
+		                               change_byte, &refused) &&
+		   refused > 100 * sweep,
+		   "changed bytes: the quick pass refuses all the full pass "
+		   "refuses");
+		diag("changed bytes: the full pass refused %d of %d", refused,
+		     400 * sweep);
+		ok(quick_never_wrongly_accepts(crafted, xml, 1, cut_short,
+		                               &refused) && refused == 1,
+		   "an empty sheet is refused by both");
+		{
+			/* the same sheet stored whole passes both */
+			const char *names[] = { "[Content_Types].xml",
+			                        "xl/worksheets/sheet1.xml" };
+			const char *texts[] = { "<Types xmlns=\"urn:t\"/>", xml };
+			write_stored_zip(crafted, 2, names, texts);
+			ok(xlsx_check_quick(crafted, &why) == 0 &&
+			   xlsx_check_full(crafted, &why) == 0,
+			   "the rich sheet stored whole passes both");
+		}
+		free(xml);
+		unlink(rich);
+		free(rich);
 	}
 
 	size = file_size(real);

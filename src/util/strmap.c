@@ -8,7 +8,7 @@
 #include "util/xalloc.h"
 
 struct entry {
-	char *key;
+	const char *key;        /* a copy, or borrowed */
 	void *value;
 	uint64_t hash;
 };
@@ -17,6 +17,7 @@ struct strmap {
 	struct entry *slots;
 	size_t capacity;       /* power of two */
 	size_t count;
+	bool borrowing;
 };
 
 static uint64_t hash_key(const char *key)
@@ -35,12 +36,25 @@ strmap *strmap_new(void)
 	return map;
 }
 
+strmap *strmap_new_borrowing(void)
+{
+	strmap *map = strmap_new();
+	map->borrowing = true;
+	return map;
+}
+
+static void drop_key(const strmap *map, struct entry *slot)
+{
+	if (!map->borrowing)
+		free((char *)slot->key);
+	slot->key = NULL;
+}
+
 void strmap_clear(strmap *map)
 {
-	for (size_t i = 0; i < map->capacity; i++) {
-		free(map->slots[i].key);
-		map->slots[i].key = NULL;
-	}
+	for (size_t i = 0; i < map->capacity; i++)
+		if (map->slots[i].key != NULL)
+			drop_key(map, &map->slots[i]);
 	map->count = 0;
 }
 
@@ -97,9 +111,11 @@ void *strmap_put(strmap *map, const char *key, void *value)
 	if (slot->key != NULL) {
 		previous = slot->value;
 		slot->value = value;
+		if (map->borrowing)
+			slot->key = key;
 		return previous;
 	}
-	slot->key = xstrdup(key);
+	slot->key = map->borrowing ? key : xstrdup(key);
 	slot->hash = hash;
 	slot->value = value;
 	map->count++;
@@ -115,8 +131,7 @@ void *strmap_remove(strmap *map, const char *key)
 
 	if (slot->key == NULL)
 		return NULL;
-	free(slot->key);
-	slot->key = NULL;
+	drop_key(map, slot);
 	map->count--;
 	/* Backward shift: move up every later entry of the probe run that
 	 * would no longer be found past the hole. */

@@ -1,5 +1,6 @@
 /* A hash map from NUL-terminated string keys to pointers.  The map copies
- * keys; values belong to the caller. */
+ * keys (or borrows them: strmap_new_borrowing); values belong to the
+ * caller. */
 #ifndef MANDATE_STRMAP_H
 #define MANDATE_STRMAP_H
 
@@ -9,6 +10,12 @@
 typedef struct strmap strmap;
 
 strmap *strmap_new(void);
+/* A map that keeps the caller's key pointers instead of copies: each key
+ * must stay unchanged while its entry is in the map (say, an id inside the
+ * value itself).  strmap_put on a key already there takes the new key
+ * pointer along with the new value.  Saves a copy per entry and, when the
+ * key lives in the value, a cache miss per lookup. */
+strmap *strmap_new_borrowing(void);
 void strmap_free(strmap *map);
 /* Value for key, or NULL. */
 void *strmap_get(const strmap *map, const char *key);
