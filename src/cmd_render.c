@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd.h"
@@ -18,6 +19,7 @@
 #include "read_ahead.h"
 #include "signing_options.h"
 #include "util/diag.h"
+#include "util/out_lock.h"
 #include "util/xalloc.h"
 
 static void render_usage(FILE *out)
@@ -57,7 +59,7 @@ int cmd_render(int argc, char **argv)
 	order_book *book = NULL;
 	doc_plan plan = { 0 };
 	ledger *l = NULL;
-	int opt, status = EXIT_ACCEPTED;
+	int opt, status = EXIT_ACCEPTED, lock = -1;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "j:qvh", options, NULL)) != -1) {
@@ -113,9 +115,13 @@ int cmd_render(int argc, char **argv)
 			           "ledger", only[i]);
 			status = EXIT_USAGE;
 		}
+	if (status == EXIT_ACCEPTED && (lock = out_lock(out_dir)) < 0)
+		status = EXIT_ENVIRONMENT;
 	if (status == EXIT_ACCEPTED)
 		status = doc_output_write(templates, s, &plan, out_dir, as_of,
 		                          false, jobs, &written);
+	if (lock >= 0)
+		close(lock);
 	if (status == EXIT_ACCEPTED && diag_get_verbosity() >= DIAG_NORMAL)
 		printf("render: %zu documents written to %s/pdf\n",
 		       written.written_count, out_dir);

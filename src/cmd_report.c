@@ -25,6 +25,7 @@
 #include "report_data.h"
 #include "report_output.h"
 #include "util/diag.h"
+#include "util/out_lock.h"
 #include "util/spill.h"
 #include "util/xalloc.h"
 
@@ -105,7 +106,7 @@ int cmd_report(int argc, char **argv)
 	report_data *data;
 	struct stat st;
 	bool existed;
-	int opt, status;
+	int opt, status, lock;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "qvh", options, NULL)) != -1) {
@@ -132,14 +133,19 @@ int cmd_report(int argc, char **argv)
 	/* The scratch files need DIR before the ledger is read; a DIR made
 	 * for a ledger that then fails to load is removed again. */
 	existed = stat(out, &st) == 0;
-	data = report_data_new(as_of, out);
-	if (data == NULL)
+	if ((lock = out_lock(out)) < 0)
 		return EXIT_ENVIRONMENT;
+	data = report_data_new(as_of, out);
+	if (data == NULL) {
+		close(lock);
+		return EXIT_ENVIRONMENT;
+	}
 	status = load(ledger_path, out, data, head);
 	if (status != EXIT_ACCEPTED) {
 		report_data_free(data);
 		if (!existed)
 			rmdir(out);
+		close(lock);
 		return status;
 	}
 	status = report_output_write(data, head, out);
@@ -150,5 +156,6 @@ int cmd_report(int argc, char **argv)
 		       data->order_count, as_of_text,
 		       (unsigned long long)data->ignored, out, out);
 	report_data_free(data);
+	close(lock);
 	return status;
 }

@@ -33,6 +33,7 @@
 #include "util/atomic_file.h"
 #include "util/diag.h"
 #include "util/json_out.h"
+#include "util/out_lock.h"
 #include "util/xalloc.h"
 
 /* What happened to one input file. */
@@ -387,7 +388,7 @@ int cmd_run(int argc, char **argv)
 	replay_target target;
 	char *default_reject = NULL;
 	double start = now_seconds();
-	int status = parse_options(&r, argc, argv);
+	int status = parse_options(&r, argc, argv), lock = -1;
 
 	if (status != EXIT_ACCEPTED)
 		return status < 0 ? EXIT_ACCEPTED : status;
@@ -403,7 +404,7 @@ int cmd_run(int argc, char **argv)
 	if ((r.signer = signing_options_load(&r.signing, r.as_of)) == NULL ||
 	    (r.templates = doc_templates_load()) == NULL ||
 	    (reader = batch_reader_new(NULL)) == NULL ||
-	    make_dirs(r.out_dir) != 0) {
+	    (lock = out_lock(r.out_dir)) < 0) {
 		status = EXIT_ENVIRONMENT;
 		goto done;
 	}
@@ -436,5 +437,7 @@ done:
 	free(r.results);
 	file_list_free(&r.files);
 	free(default_reject);
+	if (lock >= 0)
+		close(lock);
 	return status;
 }

@@ -220,4 +220,19 @@ cmp -s "$tmp/old.xlsx" "$tmp/r1/status.xlsx" &&
 	[ ! -e "$tmp/r1/status.xlsx.tmp" ]
 ok $? "a failed run leaves the previous report untouched"
 
+# One writer per output folder: a report into a folder another run is
+# writing fails at once (two would rename each other's NAME.tmp files).
+if command -v flock >/dev/null; then
+	flock -x "$tmp/r1" sh -c "'$MANDATE' report --ledger '$L' \
+		--out '$tmp/r1' --as-of $AS_OF" >/dev/null 2>"$tmp/err"
+	is 4 $? "an output folder being written by another run: exit 4"
+	is "mandate: $tmp/r1: error: output folder is being written by another run" \
+		"$(cat "$tmp/err")" "... saying so"
+	cmp -s "$tmp/old.xlsx" "$tmp/r1/status.xlsx" &&
+		[ "$(cd "$tmp/r1" && echo *)" = "performance.xlsx status.xlsx" ]
+	ok $? "... leaving the workbooks there untouched"
+else
+	skip "no flock(1)"; skip "no flock(1)"; skip "no flock(1)"
+fi
+
 done_testing

@@ -114,6 +114,23 @@ else
 	skip "flock(1) not installed"; skip "flock(1) not installed"
 fi
 
+# A second run into an output folder another run is writing: exit 4,
+# nothing booked (two writers would rename each other's NAME.tmp files).
+fresh "$tmp/o"
+mkdir -p "$tmp/o/out"
+if command -v flock >/dev/null; then
+	flock -x "$tmp/o/out" sh -c "'$MANDATE' run --ledger '$tmp/o/books' \
+		--out '$tmp/o/out' $AS_OF $SIGN '$tmp/o/in' >/dev/null 2>'$tmp/o/stderr'"
+	is 4 $? "a run into an output folder being written: exit 4"
+	is "mandate: $tmp/o/out: error: output folder is being written by another run" \
+		"$(cat "$tmp/o/stderr")" "... saying so"
+	[ ! -s "$tmp/o/books" ] && [ -z "$(ls -A "$tmp/o/out")" ]
+	ok $? "... before booking or writing anything"
+else
+	skip "flock(1) not installed"; skip "flock(1) not installed"
+	skip "flock(1) not installed"
+fi
+
 # A bad key: exit 4 before anything is booked.
 fresh "$tmp/e"
 cp "$tmp/key/demo-key.pem" "$tmp/open-key.pem"; chmod 644 "$tmp/open-key.pem"
