@@ -46,8 +46,9 @@ static const char *const money_definitions[M_COLUMNS] = {
 	"Cost operations booked on the orders, whatever their stage.",
 	"Revenue - penalties - costs.",
 	"Margin / revenue.",
-	"Penalty the open overdue orders would carry if completed on the "
-	"as-of date."
+	/* one string, in two pieces */
+	("Penalty the open overdue orders would carry if completed on the "
+	 "as-of date.")
 };
 
 static void write_kpi(xl_book *book, const report_context *ctx)

@@ -112,6 +112,10 @@ static void emit_line(diag_level level, const char *full)
 
 static void emit(diag_level level, const char *file, long line,
                  const char *format, va_list args)
+	__attribute__((format(printf, 4, 0)));
+
+static void emit(diag_level level, const char *file, long line,
+                 const char *format, va_list args)
 {
 	char where[4096 + 32] = "";
 	char message[8192];
