@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sheet_rows.h"
 #include "util/xalloc.h"
 
 #define MAX_DEPTH 16
@@ -24,7 +25,7 @@ struct sheet_scan {
 	bool seen_root, root_done;
 	int depth;
 	char open[MAX_DEPTH][MAX_NAME + 1];
-	long last_row, current_row, dimension_last_row;
+	sheet_rows rows;
 	/* the bytes after the last '>' fed, to go before the next ones */
 	unsigned char *carry;
 	size_t carry_length, carry_capacity;
@@ -213,31 +214,6 @@ static size_t plain_name(const unsigned char **p, const unsigned char *end)
 	return length;
 }
 
-/* A whole decimal number of at most 9 digits; -1 if not. */
-static long number(const unsigned char *s, size_t length)
-{
-	long n = 0;
-
-	if (length == 0 || length > 9)
-		return -1;
-	for (size_t i = 0; i < length; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		n = n * 10 + (s[i] - '0');
-	}
-	return n;
-}
-
-/* The row of a reference like "AB12"; -1 if malformed. */
-static long row_of(const unsigned char *s, size_t length)
-{
-	size_t i = 0;
-
-	while (i < length && s[i] >= 'A' && s[i] <= 'Z')
-		i++;
-	return i == 0 || i > 3 ? -1 : number(s + i, length - i);
-}
-
 static bool same(const unsigned char *s, size_t length, const char *word)
 {
 	return strlen(word) == length && memcmp(s, word, length) == 0;
@@ -299,21 +275,15 @@ static bool row_attribute(sheet_scan *scan, const unsigned char *name,
                           size_t key_length, const unsigned char *value,
                           size_t length)
 {
-	if (same(name, name_length, "row") && same(key, key_length, "r")) {
-		long row = number(value, length);
-		if (row <= scan->last_row)
-			return false;
-		scan->current_row = scan->last_row = row;
-	} else if (same(name, name_length, "c") && same(key, key_length, "r")) {
-		if (row_of(value, length) != scan->current_row)
-			return false;
-	} else if (same(name, name_length, "dimension") &&
-	           same(key, key_length, "ref")) {
-		const unsigned char *colon = memchr(value, ':', length);
-		if (colon != NULL)
-			scan->dimension_last_row =
-				row_of(colon + 1, length - (size_t)(colon + 1 - value));
-	}
+	const char *text = (const char *)value;
+
+	if (same(name, name_length, "row") && same(key, key_length, "r"))
+		return sheet_rows_row(&scan->rows, text, length);
+	if (same(name, name_length, "c") && same(key, key_length, "r"))
+		return sheet_rows_cell(&scan->rows, text, length);
+	if (same(name, name_length, "dimension") &&
+	    same(key, key_length, "ref"))
+		sheet_rows_dimension(&scan->rows, text, length);
 	return true;
 }
 
@@ -500,6 +470,5 @@ bool sheet_scan_end(sheet_scan *scan)
 			return false;   /* text after the root, or a cut tag */
 	if (!scan->seen_root || !scan->root_done || scan->depth != 0)
 		return false;
-	return scan->dimension_last_row <= 0 ||
-	       scan->last_row == scan->dimension_last_row;
+	return sheet_rows_end(&scan->rows);
 }

@@ -7,9 +7,7 @@
  * and xmlns:), attribute values quoted, no comments, CDATA, DOCTYPE or
  * processing instructions inside, every character a valid XML character
  * in valid UTF-8, every & an entity of XML's five or a character
- * reference; and, as xlsx_check's rows: each <row r> above the one
- * before, each cell's reference in its row, the last row the one
- * <dimension ref> names.  Anything else gets "no", which costs the full
+ * reference; and the row rules both passes share (sheet_rows.h).  Anything else gets "no", which costs the full
  * libxml2 pass (whose verdict stands), never a wrong "yes": for that, the
  * checks above are those libxml2 makes on this subset (tag nesting,
  * attribute syntax and uniqueness, characters, entities). */

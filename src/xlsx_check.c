@@ -8,6 +8,7 @@
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
+#include "sheet_rows.h"
 #include "sheet_scan.h"
 #include "util/xalloc.h"
 #include "util/zip_read.h"
@@ -16,11 +17,11 @@
 typedef struct part_check {
 	bool quick;                    /* the first pass: sheets by sheet_scan */
 	sheet_scan *scan;              /* a sheet in the first pass */
+	bool scan_said_no;             /* ... which it did not accept */
 	xmlParserCtxtPtr parser;       /* NULL: not an XML part (or scanned) */
 	const char *name;
 	bool worksheet;
-	long dimension_last_row;       /* 0: no <dimension> range seen */
-	long last_row, current_row;
+	sheet_rows rows;
 	char *problem;                 /* the first one found */
 } part_check;
 
@@ -40,39 +41,6 @@ static void problem(part_check *c, const char *what, const char *value,
 		                       length, value, complaint);
 }
 
-/* The row number of a cell reference such as "AB12"; -1 if malformed. */
-static long row_of_reference(const char *ref, int length)
-{
-	int i = 0;
-	long row = 0;
-
-	while (i < length && ref[i] >= 'A' && ref[i] <= 'Z')
-		i++;
-	if (i == 0 || i == length)
-		return -1;
-	for (; i < length; i++) {
-		if (ref[i] < '0' || ref[i] > '9' || row > 10000000)
-			return -1;
-		row = row * 10 + (ref[i] - '0');
-	}
-	return row;
-}
-
-/* The number of a whole decimal attribute; -1 if malformed. */
-static long number_of(const char *text, int length)
-{
-	long n = 0;
-
-	if (length == 0)
-		return -1;
-	for (int i = 0; i < length; i++) {
-		if (text[i] < '0' || text[i] > '9' || n > 10000000)
-			return -1;
-		n = n * 10 + (text[i] - '0');
-	}
-	return n;
-}
-
 static void on_element(void *ctx, const xmlChar *local, const xmlChar *prefix,
                        const xmlChar *uri, int namespaces,
                        const xmlChar **ns, int count, int defaulted,
@@ -89,21 +57,16 @@ static void on_element(void *ctx, const xmlChar *local, const xmlChar *prefix,
 		const char *value = (const char *)a[3];
 		int length = (int)(a[4] - a[3]);
 		if (strcmp((const char *)a[0], "ref") == 0 &&
-		    strcmp(name, "dimension") == 0) {
-			const char *colon = memchr(value, ':', (size_t)length);
-			if (colon != NULL)
-				c->dimension_last_row = row_of_reference(colon + 1,
-				        length - (int)(colon + 1 - value));
-		} else if (strcmp((const char *)a[0], "r") == 0 &&
-		           strcmp(name, "row") == 0) {
-			long row = number_of(value, length);
-			if (row <= c->last_row)
+		    strcmp(name, "dimension") == 0)
+			sheet_rows_dimension(&c->rows, value, (size_t)length);
+		else if (strcmp((const char *)a[0], "r") == 0 &&
+		         strcmp(name, "row") == 0) {
+			if (!sheet_rows_row(&c->rows, value, (size_t)length))
 				problem(c, "row", value, length,
 				        "does not follow the row before it");
-			c->current_row = c->last_row = row;
 		} else if (strcmp((const char *)a[0], "r") == 0 &&
 		           strcmp(name, "c") == 0) {
-			if (row_of_reference(value, length) != c->current_row)
+			if (!sheet_rows_cell(&c->rows, value, (size_t)length))
 				problem(c, "cell", value, length,
 				        "lies outside its row");
 		}
@@ -147,16 +110,22 @@ static int begin_part(void *ctx, const char *name, char **why)
 	return 0;
 }
 
+/* The quick pass's problem with a sheet: only the full pass can tell. */
+static char *not_as_written(part_check *c)
+{
+	c->scan_said_no = true;
+	return xasprintf("not as libxlsxwriter writes it");
+}
+
 static int finish(part_check *c, char **why)
 {
 	if (c->scan != NULL) {
 		sheet_scan_free(c->scan);
 		c->scan = NULL;
 	}
-	if (c->problem == NULL && c->worksheet &&
-	    c->dimension_last_row > 0 && c->last_row != c->dimension_last_row)
+	if (c->problem == NULL && c->worksheet && !sheet_rows_end(&c->rows))
 		c->problem = xasprintf("the last row is %ld, its dimension says %ld",
-		                       c->last_row, c->dimension_last_row);
+		                       c->rows.last_row, c->rows.dimension_last_row);
 	if (c->parser != NULL) {
 		xmlFreeParserCtxt(c->parser);
 		c->parser = NULL;
@@ -176,7 +145,7 @@ static int part_chunk(void *ctx, const unsigned char *bytes, size_t length,
 
 	if (c->scan != NULL) {
 		if (!sheet_scan_feed(c->scan, bytes, length))
-			c->problem = xasprintf("not as libxlsxwriter writes it");
+			c->problem = not_as_written(c);
 		return c->problem == NULL ? 0 : finish(c, why);
 	}
 	if (c->parser == NULL)
@@ -198,7 +167,7 @@ static int end_part(void *ctx, char **why)
 
 	if (c->scan != NULL) {
 		if (!sheet_scan_end(c->scan))
-			c->problem = xasprintf("not as libxlsxwriter writes it");
+			c->problem = not_as_written(c);
 		return finish(c, why);
 	}
 	if (c->parser == NULL)
@@ -210,8 +179,11 @@ static int end_part(void *ctx, char **why)
 	return finish(c, why);
 }
 
-/* One pass over the workbook: quick (sheets by sheet_scan) or full. */
-static int check_pass(const char *path, bool quick, char **why)
+/* One pass over the workbook: quick (sheets by sheet_scan) or full;
+ * *scan_said_no: the quick pass failed on a sheet it did not accept (any
+ * other failure is the archive's, and stands). */
+static int check_pass(const char *path, bool quick, char **why,
+                      bool *scan_said_no)
 {
 	part_check check = { .quick = quick };
 	zip_visitor visitor = { .ctx = &check, .begin = begin_part,
@@ -231,6 +203,7 @@ static int check_pass(const char *path, bool quick, char **why)
 		xmlFreeParserCtxt(check.parser);
 	sheet_scan_free(check.scan);
 	free(check.problem);
+	*scan_said_no = check.scan_said_no;
 	if (entries < 0)
 		return -1;
 	if (entries == 0) {
@@ -242,21 +215,26 @@ static int check_pass(const char *path, bool quick, char **why)
 
 int xlsx_check_quick(const char *path, char **why)
 {
-	return check_pass(path, true, why);
+	bool scan_said_no;
+	return check_pass(path, true, why, &scan_said_no);
 }
 
 int xlsx_check_full(const char *path, char **why)
 {
-	return check_pass(path, false, why);
+	bool scan_said_no;
+	return check_pass(path, false, why, &scan_said_no);
 }
 
-/* The quick pass decides when it finds the workbook whole; otherwise the
+/* The quick pass decides, unless a sheet is not as it expects: then the
  * full pass does, and says what is wrong. */
 int xlsx_check(const char *path, char **why)
 {
-	if (check_pass(path, true, why) == 0)
-		return 0;
+	bool scan_said_no;
+	int status = check_pass(path, true, why, &scan_said_no);
+
+	if (status == 0 || !scan_said_no)
+		return status;
 	free(*why);
 	*why = NULL;
-	return check_pass(path, false, why);
+	return check_pass(path, false, why, &scan_said_no);
 }
