@@ -1397,10 +1397,14 @@ int ledger_last_commit_seq(ledger *l, uint64_t *seq)
 			end = from + (uint64_t)(newline - buf) + 1;
 			continue;
 		}
-		line_end = want - 1;
-		while (line_before(buf, line_end, &start) || from == 0) {
-			if (!line_before(buf, line_end, &start))
+		/* Each line, from the last, while it starts inside the block
+		 * (the first line of the file always does). */
+		for (line_end = want - 1;; line_end = start - 1) {
+			if (!line_before(buf, line_end, &start)) {
+				if (from > 0)
+					break;
 				start = 0;
+			}
 			if (record_parse(buf + start, line_end - start, &rec) == 0 &&
 			    strcmp(rec.type, "commit") == 0) {
 				*seq = rec.seq;
@@ -1408,7 +1412,6 @@ int ledger_last_commit_seq(ledger *l, uint64_t *seq)
 			}
 			if (start == 0)
 				break;
-			line_end = start - 1;
 		}
 		if (from == 0)
 			break;
