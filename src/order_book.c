@@ -7,6 +7,7 @@
 
 #include "util/diag.h"
 #include "util/money.h"
+#include "util/record_cache.h"
 #include "util/spill.h"
 #include "util/strmap.h"
 #include "util/text.h"
@@ -53,11 +54,8 @@ struct order_book {
 	uint8_t *slot_tags;
 	size_t frozen_count, frozen_capacity, slot_capacity;
 	frozen_order *frozen;  /* when fd < 0 */
-	/* when fd >= 0: the records written last, record n in slot
-	 * n % SPILL_CACHE (tag n + 1, 0: empty), written out when evicted */
-	frozen_order *cache;
-	uint32_t *cache_tags;
-	bool *cache_dirty;
+	/* when fd >= 0: the records written last */
+	record_cache *cache;
 	int fd;
 };
 
@@ -221,9 +219,7 @@ void order_book_free(order_book *book)
 	free(book->slots);
 	free(book->slot_tags);
 	free(book->frozen);
-	free(book->cache);
-	free(book->cache_tags);
-	free(book->cache_dirty);
+	record_cache_free(book->cache);
 	free(book->touched);
 	free(book);
 }
@@ -308,51 +304,21 @@ static uint32_t client_at(order_book *book, const char *id)
 	return (uint32_t)(at - 1);
 }
 
-/* Frozen records in the spill file pass through a direct-mapped write-back
- * cache (a finished order is often read again soon: paid, evaluated). */
+/* Frozen records in the spill file pass through a write-back cache (a
+ * finished order is often read again soon: paid, evaluated). */
 #define SPILL_CACHE (1u << 14)
-
-/* Writes the dirty record in cache slot i out, with the run of consecutive
- * dirty records after it (in one write: new records fill the slots in
- * order). */
-static void write_out(order_book *book, size_t i)
-{
-	size_t end = i + 1;
-
-	if (!book->cache_dirty[i])
-		return;
-	while (end < SPILL_CACHE && book->cache_dirty[end] &&
-	       book->cache_tags[end] == book->cache_tags[end - 1] + 1)
-		end++;
-	spill_write(book->fd, &book->cache[i], (end - i) * sizeof *book->cache,
-	            (uint64_t)(book->cache_tags[i] - 1) * sizeof *book->cache);
-	memset(&book->cache_dirty[i], 0, (end - i) * sizeof *book->cache_dirty);
-}
 
 static void put_spilled(order_book *book, size_t n, const frozen_order *f)
 {
-	size_t i = n % SPILL_CACHE;
-
-	if (book->cache == NULL) {
-		book->cache = xcalloc(SPILL_CACHE, sizeof *book->cache);
-		book->cache_tags = xcalloc(SPILL_CACHE,
-		                           sizeof *book->cache_tags);
-		book->cache_dirty = xcalloc(SPILL_CACHE,
-		                            sizeof *book->cache_dirty);
-	}
-	if (book->cache_tags[i] != (uint32_t)n + 1)
-		write_out(book, i);
-	book->cache[i] = *f;
-	book->cache_tags[i] = (uint32_t)n + 1;
-	book->cache_dirty[i] = true;
+	if (book->cache == NULL)
+		book->cache = record_cache_new(book->fd, sizeof *f, SPILL_CACHE);
+	memcpy(record_cache_change(book->cache, n, true), f, sizeof *f);
 }
 
 static void get_spilled(const order_book *book, size_t n, frozen_order *f)
 {
-	size_t i = n % SPILL_CACHE;
-
-	if (book->cache != NULL && book->cache_tags[i] == (uint32_t)n + 1)
-		*f = book->cache[i];
+	if (book->cache != NULL)
+		record_cache_read(book->cache, n, f);
 	else
 		spill_read(book->fd, f, sizeof *f, (uint64_t)n * sizeof *f);
 }

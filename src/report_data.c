@@ -11,6 +11,7 @@
 #include "util/atomic_file.h"
 #include "util/diag.h"
 #include "util/money.h"
+#include "util/record_cache.h"
 #include "util/spill.h"
 #include "util/strmap.h"
 #include "util/text.h"
@@ -94,9 +95,7 @@ typedef struct scratch {
 	char *window;
 	uint64_t window_at;
 	size_t window_length;
-	report_order *cache;        /* CACHE_SLOTS records */
-	uint64_t *cache_tags;       /* ordinal + 1; 0: empty */
-	bool *cache_dirty;
+	record_cache *cache;        /* of the orders file */
 } scratch;
 
 static uint64_t record_offset(size_t ordinal)
@@ -104,44 +103,15 @@ static uint64_t record_offset(size_t ordinal)
 	return (uint64_t)ordinal * sizeof(report_order);
 }
 
-/* Writes the record in slot i out if dirty, with the run of consecutive
- * dirty records after it (one write: new orders fill the slots in
- * order). */
-static void write_back(scratch *sc, size_t i)
-{
-	size_t end = i + 1;
-
-	if (sc->cache_tags[i] == 0 || !sc->cache_dirty[i])
-		return;
-	while (end < CACHE_SLOTS && sc->cache_dirty[end] &&
-	       sc->cache_tags[end] == sc->cache_tags[end - 1] + 1)
-		end++;
-	spill_write(sc->orders, &sc->cache[i], (end - i) * sizeof *sc->cache,
-	            record_offset((size_t)(sc->cache_tags[i] - 1)));
-	memset(&sc->cache_dirty[i], 0, (end - i) * sizeof *sc->cache_dirty);
-}
-
 /* The record of ordinal, cached (and to be written back): read from the
  * file, or all zeros (not counted) when fresh. */
 static report_order *cached(report_data *data, size_t ordinal, bool fresh)
 {
 	scratch *sc = data->scratch;
-	size_t i = ordinal % CACHE_SLOTS;
-	report_order *o = &sc->cache[i];
 
-	if (sc->cache_tags[i] != (uint64_t)ordinal + 1) {
-		write_back(sc, i);
-		sc->cache_tags[i] = (uint64_t)ordinal + 1;
-		if (fresh || ordinal >= data->ordinals)
-			memset(o, 0, sizeof *o);
-		else
-			spill_read(sc->orders, o, sizeof *o,
-			           record_offset(ordinal));
-	}
-	if (fresh)
-		memset(o, 0, sizeof *o);
-	sc->cache_dirty[i] = true;
-	return o;
+	/* past the records so far: nothing to read */
+	return record_cache_change(sc->cache, ordinal,
+	                           fresh || ordinal >= data->ordinals);
 }
 
 /* A text kept in the scratch file. */
@@ -309,9 +279,8 @@ report_data *report_data_new(date_t as_of, const char *dir)
 	sc->orders = fds[0];
 	sc->changes.fd = fds[1];
 	sc->texts.fd = fds[2];
-	sc->cache = xcalloc(CACHE_SLOTS, sizeof *sc->cache);
-	sc->cache_tags = xcalloc(CACHE_SLOTS, sizeof *sc->cache_tags);
-	sc->cache_dirty = xcalloc(CACHE_SLOTS, sizeof *sc->cache_dirty);
+	sc->cache = record_cache_new(sc->orders, sizeof(report_order),
+	                             CACHE_SLOTS);
 	return data;
 }
 
@@ -320,14 +289,9 @@ void report_data_loaded(report_data *data)
 	scratch *sc = data->scratch;
 
 	if (sc->cache != NULL) {
-		for (size_t i = 0; i < CACHE_SLOTS; i++)
-			write_back(sc, i);
-		free(sc->cache);
-		free(sc->cache_tags);
-		free(sc->cache_dirty);
+		record_cache_flush(sc->cache);
+		record_cache_free(sc->cache);
 		sc->cache = NULL;
-		sc->cache_tags = NULL;
-		sc->cache_dirty = NULL;
 	}
 	flush(&sc->changes);
 	flush(&sc->texts);
@@ -360,9 +324,7 @@ void report_data_free(report_data *data)
 		close(sc->changes.fd);
 		close(sc->texts.fd);
 		free(sc->window);
-		free(sc->cache);
-		free(sc->cache_tags);
-		free(sc->cache_dirty);
+		record_cache_free(sc->cache);
 		free(sc);
 	}
 	free(data);
