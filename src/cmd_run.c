@@ -182,13 +182,13 @@ static void plan_event(void *ctx, const replay_event *e)
 
 	if (doc_plan_wants(&p->plan, e->op))
 		doc_plan_on_event(&p->plan, e);
-	report_data_event(p->report, e);
+	report_data_event(report_data_part(p->report, 0), e);
 }
 
 static int documents_and_reports(struct run *r)
 {
 	struct planning p = { .report = report_data_new(r->as_of,
-	                                                r->out_dir) };
+	                                                r->out_dir, 1) };
 	order_book *book = order_book_new(true);
 	replay_target target = { .book = book, .on_event = plan_event,
 	                         .ctx = &p };

@@ -746,6 +746,7 @@ void record_view_init(record_view *view, const char *line,
 	const char *p = line, *end = line + body_length;
 	uint64_t seq = 0;
 
+	view->line = line;
 	while (*p != ' ')
 		seq = seq * 10 + (uint64_t)(*p++ - '0');
 	view->seq = seq;

@@ -115,6 +115,7 @@ bool record_get_int(const record *rec, const char *key, int64_t *out);
  * Only valid lines may be viewed (nothing is checked again); a view points
  * into the line and lives as long as it does. */
 typedef struct record_view {
+	const char *line;       /* where the line starts */
 	uint64_t seq;
 	const char *type;       /* type_length bytes, not NUL-terminated */
 	size_t type_length;

@@ -25,6 +25,10 @@ typedef struct replay_event {
 	                              wanted: replay_target.wants_states) */
 	const order_state *after;  /* the order just after the op (NULL when
 	                              states are not wanted) */
+	/* <order>: how many <order> records come before it in the ledger (its
+	 * place in ledger order; effect->ordinal, the book's own numbering,
+	 * is the same unless the replay is split); other operations: 0 */
+	size_t order_number;
 } replay_event;
 
 typedef void (*replay_event_fn)(void *ctx, const replay_event *event);
@@ -55,6 +59,24 @@ typedef struct replay_target {
  * LEDGER_ENV. */
 int ledger_replay(ledger *l, const replay_target *target);
 
+/* The same replay split in two halves that run at once, on two threads:
+ * targets[0] receives the operations (and their postings) of the orders
+ * whose id hashes to half 0, targets[1] those of half 1 (half_of_order),
+ * each in ledger order, into its own book and balances, with its own
+ * events (each target's on_event runs on its half's thread only: a
+ * target's ctx must not be shared).  The caller's thread scans with every
+ * check ledger_scan makes; the other reads the same lines unchecked and
+ * replays its half of them, so nothing it does counts until the scan has
+ * passed those lines.  Each book numbers its own orders (effect->ordinal);
+ * event->order_number is the place in the whole ledger.  Results and
+ * messages are those of ledger_replay: of two failures the one on the
+ * earlier line is reported (the other is dropped), and the messages of
+ * each half are printed when both are done (half 0's first).  Both
+ * targets must have at_once set and on_event given. */
+int ledger_replay_halves(ledger *l, const replay_target targets[2]);
+/* Which half of a split replay an order belongs to (0 or 1). */
+int half_of_order(const char *id, size_t length);
+
 /* Writes a checked batch: begin, one record per operation followed by its
  * postings, commit; then fsync.  effects[i] belongs to b->ops[i].  Returns
  * LEDGER_OK or LEDGER_ENV (reported; the file is as before). */
@@ -67,4 +89,7 @@ int ledger_post_batch(ledger *l, const batch *b, const op_effect *effects);
  * *out is the open (locked) ledger; on failure it is closed. */
 int ledger_load(const char *path, ledger_mode mode,
                 const replay_target *target, ledger **out);
+/* The same, read mode only, with ledger_replay_halves. */
+int ledger_load_halves(const char *path, const replay_target targets[2],
+                       ledger **out);
 #endif

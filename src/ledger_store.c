@@ -1299,6 +1299,59 @@ int ledger_scan_views(ledger *l, ledger_view_fn fn, void *ctx)
 	return scan(l, NULL, fn, ctx);
 }
 
+int ledger_read_lines(ledger *l, ledger_line_fn fn, void *ctx)
+{
+	size_t capacity = l->scan_block, filled = 0;
+	char *buf = xmalloc(capacity);
+	uint64_t offset = 0;        /* of buf[0] in the file */
+	long number = 0;
+	bool eof = false;
+	int status = LEDGER_OK;
+
+	while (status == LEDGER_OK) {
+		const char *p = buf, *end, *newline;
+		size_t used;
+
+		while (filled < capacity && !eof) {
+			ssize_t got = pread(l->fd, buf + filled, capacity - filled,
+			                    (off_t)(offset + filled));
+
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0) {
+				diag_error(l->path, 0, "cannot read the ledger: %s",
+				           strerror(errno));
+				status = LEDGER_ENV;
+				break;
+			}
+			eof = got == 0;
+			filled += (size_t)got;
+		}
+		end = buf + filled;
+		while (status == LEDGER_OK &&
+		       (newline = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			status = fn(ctx, p, (size_t)(newline - p), ++number);
+			p = newline + 1;
+		}
+		used = (size_t)(p - buf);
+		if (status != LEDGER_OK || eof)
+			break;      /* what is left has no newline */
+		if (used == 0) {            /* a line longer than buf */
+			if (capacity >= LEDGER_LINE_MAX)
+				break;
+			capacity = capacity < LEDGER_LINE_MAX / 2
+			         ? 2 * capacity : LEDGER_LINE_MAX;
+			buf = xrealloc(buf, capacity);
+			continue;
+		}
+		memmove(buf, p, filled - used);
+		filled -= used;
+		offset += used;
+	}
+	free(buf);
+	return status;
+}
+
 void ledger_scan_tune(ledger *l, size_t block_bytes, int threads,
                       bool cpu_sha)
 {

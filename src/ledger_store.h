@@ -113,6 +113,19 @@ typedef int (*ledger_view_fn)(void *ctx, const record_view *view,
                               long line_number);
 int ledger_scan_views(ledger *l, ledger_view_fn fn, void *ctx);
 
+/* Reads the file's lines from the start WITHOUT any check, for a second
+ * reader beside a scan of the same handle on another thread (the split
+ * replay: ledger_replay.h): fn gets every line that ends with a newline
+ * (without it) and its number, counting from 1 as a scan does.  Stops at
+ * the end (a last line without a newline is not given), at a line longer
+ * than LEDGER_LINE_MAX, or when fn returns non-zero, which becomes the
+ * result.  The lines may be anything: only the scan says whether they
+ * are sound.  LEDGER_OK, fn's value, or LEDGER_ENV ("cannot read the
+ * ledger", reported). */
+typedef int (*ledger_line_fn)(void *ctx, const char *line, size_t length,
+                              long line_number);
+int ledger_read_lines(ledger *l, ledger_line_fn fn, void *ctx);
+
 /* How scans read: blocks of about block_bytes (0: the default, 1 MiB; a
  * block grows to hold at least one line) checked by `threads` threads (1:
  * the caller's only; 2, the default: one helper as well, for files of

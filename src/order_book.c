@@ -56,6 +56,7 @@ struct order_book {
 	frozen_order *frozen;  /* when fd < 0 */
 	/* when fd >= 0: the records written last */
 	record_cache *cache;
+	size_t cache_slots;
 	int fd;
 };
 
@@ -311,7 +312,8 @@ static uint32_t client_at(order_book *book, const char *id)
 static void put_spilled(order_book *book, size_t n, const frozen_order *f)
 {
 	if (book->cache == NULL)
-		book->cache = record_cache_new(book->fd, sizeof *f, SPILL_CACHE);
+		book->cache = record_cache_new(book->fd, sizeof *f,
+		                               book->cache_slots);
 	memcpy(record_cache_change(book->cache, n, true), f, sizeof *f);
 }
 
@@ -447,9 +449,10 @@ static void drop_thawed(order_book *book)
 	strmap_clear(book->thawed);
 }
 
-void order_book_spill(order_book *book, int fd)
+void order_book_spill(order_book *book, int fd, unsigned share)
 {
 	book->fd = fd;
+	book->cache_slots = SPILL_CACHE / (share > 0 ? share : 1);
 }
 
 size_t order_book_count(const order_book *book)

@@ -93,8 +93,10 @@ order_book *order_book_new(bool knows_all_orders);
 void order_book_shed_finished(order_book *book);
 /* Frozen records go to fd (a spill_open() file the caller closes after
  * order_book_free) instead of memory: only the ids stay in memory, and
- * the 16,384 records frozen last (a 2 MB write-back cache). */
-void order_book_spill(order_book *book, int fd);
+ * the 16,384 / share records frozen last (a 1.5 MB / share write-back
+ * cache).  share: how many books the orders are split between (1: this
+ * book holds them all; 2: a half of a split replay). */
+void order_book_spill(order_book *book, int fd, unsigned share);
 /* From now on, batches change the book in place, without copies:
  * book_txn_abort no longer undoes anything (it only ends the batch), so a
  * book that saw an aborted batch is good for nothing but order_book_free.

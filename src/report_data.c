@@ -17,9 +17,15 @@
 #include "util/text.h"
 #include "util/xalloc.h"
 
-/* ---- strings ------------------------------------------------------------ */
+/* ---- a part ------------------------------------------------------------- */
 
-#define TEXT_BLOCK (1u << 20)
+/* Appending to a scratch file through a buffer. */
+typedef struct appender {
+	int fd;
+	uint64_t end;               /* file size once flushed */
+	size_t used;
+	unsigned char buf[1u << 16];
+} appender;
 
 typedef struct text_block {
 	struct text_block *next;
@@ -27,10 +33,41 @@ typedef struct text_block {
 	char text[];
 } text_block;
 
-/* A copy of text that lives as long as data. */
-static char *keep(report_data *data, const char *text)
+/* What one part collects (report_data.h): everything the events of its
+ * orders change, so that two parts never share anything while they
+ * collect. */
+typedef struct report_part {
+	unsigned index;
+	date_t as_of;
+	size_t ordinals;            /* order records, holes included */
+	size_t order_count, change_count;
+	uint64_t events, ignored;
+	bool overflow;
+	trial_balance *balances;
+	report_month_costs *month_costs;
+	size_t month_cost_count, month_cost_capacity;
+	strmap *parties;            /* "c:ID" / "e:ID" -> report_party */
+	text_block *strings;        /* the parties' ids and names */
+	/* the scratch files */
+	int orders;                 /* report_order records by ordinal */
+	appender changes;           /* report_change records */
+	appender texts;
+	record_cache *cache;        /* of the orders file */
+	/* texts read back: a window of the file (they are mostly read in the
+	 * order they were written) */
+	char *window;
+	uint64_t window_at;
+	size_t window_length;
+} report_part;
+
+/* ---- strings ------------------------------------------------------------ */
+
+#define TEXT_BLOCK (1u << 20)
+
+/* A copy of text that lives as long as the part. */
+static char *keep(report_part *part, const char *text)
 {
-	text_block *block = data->texts;
+	text_block *block = part->strings;
 	size_t length = strlen(text) + 1;
 	char *copy;
 
@@ -40,7 +77,7 @@ static char *keep(report_data *data, const char *text)
 		fresh->next = block;
 		fresh->used = 0;
 		fresh->size = size;
-		data->texts = block = fresh;
+		part->strings = block = fresh;
 	}
 	copy = block->text + block->used;
 	memcpy(copy, text, length);
@@ -49,14 +86,6 @@ static char *keep(report_data *data, const char *text)
 }
 
 /* ---- scratch files ------------------------------------------------------ */
-
-/* Appending to a scratch file through a buffer. */
-typedef struct appender {
-	int fd;
-	uint64_t end;               /* file size once flushed */
-	size_t used;
-	unsigned char buf[1u << 16];
-} appender;
 
 static void flush(appender *a)
 {
@@ -79,59 +108,51 @@ static void add(appender *a, const void *bytes, size_t length)
 	a->used += length;
 }
 
-/* Order records being changed: a direct-mapped write-back cache, slot
- * ordinal % CACHE_SLOTS, so it holds the orders received last.  An
+/* Order records being changed: a direct-mapped write-back cache per part,
+ * slot ordinal % slots, so it holds the orders received last.  An
  * order's operations follow it for a while: in the benchmark's books (a
- * realistic life per order, 1,000 new orders a batch) 49,152 slots still
- * miss 7% of the accesses and 65,536 under 1% (15 MB). */
+ * realistic life per order, 1,000 new orders a batch) 49,152 slots for
+ * all orders still miss 7% of the accesses and 65,536 under 1% (15 MB);
+ * each of two parts sees half the orders and has half the slots. */
 #define CACHE_SLOTS (1u << 16)
-
-typedef struct scratch {
-	int orders;                 /* report_order records by ordinal */
-	appender changes;           /* report_change records */
-	appender texts;
-	/* texts read back: a window of the file (they are mostly read in the
-	 * order they were written) */
-	char *window;
-	uint64_t window_at;
-	size_t window_length;
-	record_cache *cache;        /* of the orders file */
-} scratch;
 
 static uint64_t record_offset(size_t ordinal)
 {
 	return (uint64_t)ordinal * sizeof(report_order);
 }
 
+/* An order's place: its part and its ordinal there. */
+static size_t place_of(const report_part *part, size_t ordinal)
+{
+	return ordinal * 2 + part->index;
+}
+
 /* The record of ordinal, cached (and to be written back): read from the
  * file, or all zeros (not counted) when fresh. */
-static report_order *cached(report_data *data, size_t ordinal, bool fresh)
+static report_order *cached(report_part *part, size_t ordinal, bool fresh)
 {
-	scratch *sc = data->scratch;
-
 	/* past the records so far: nothing to read */
-	return record_cache_change(sc->cache, ordinal,
-	                           fresh || ordinal >= data->ordinals);
+	return record_cache_change(part->cache, ordinal,
+	                           fresh || ordinal >= part->ordinals);
 }
 
 /* A text kept in the scratch file. */
-static report_text keep_text(report_data *data, const char *text)
+static report_text keep_text(report_part *part, const char *text)
 {
-	scratch *sc = data->scratch;
-	report_text t = { .at = sc->texts.end + sc->texts.used,
-	                  .length = 0 };
+	report_text t = { .at = part->texts.end + part->texts.used,
+	                  .part = part->index };
 	size_t length = strlen(text);
 
 	if (length > UINT32_MAX)
 		length = UINT32_MAX;
 	t.length = (uint32_t)length;
-	add(&sc->texts, text, length);
+	add(&part->texts, text, length);
 	return t;
 }
 
-static report_text keep_text_owned(report_data *data, char *text)
+static report_text keep_text_owned(report_part *part, char *text)
 {
-	report_text t = keep_text(data, text);
+	report_text t = keep_text(part, text);
 
 	free(text);
 	return t;
@@ -141,21 +162,22 @@ static report_text keep_text_owned(report_data *data, char *text)
 
 /* Whether text lies in the window, reading the window from text.at when it
  * does not (and the text is short enough to fit one). */
-static bool in_window(scratch *sc, report_text text)
+static bool in_window(report_part *part, report_text text)
 {
-	uint64_t end = sc->texts.end;
+	uint64_t end = part->texts.end;
 
-	if (text.at >= sc->window_at &&
-	    text.at + text.length <= sc->window_at + sc->window_length)
+	if (text.at >= part->window_at &&
+	    text.at + text.length <= part->window_at + part->window_length)
 		return true;
 	if (text.length > TEXT_WINDOW || text.at + text.length > end)
 		return false;
-	if (sc->window == NULL)
-		sc->window = xmalloc(TEXT_WINDOW);
-	sc->window_at = text.at;
-	sc->window_length = end - text.at < TEXT_WINDOW
-	                    ? (size_t)(end - text.at) : TEXT_WINDOW;
-	spill_read(sc->texts.fd, sc->window, sc->window_length, text.at);
+	if (part->window == NULL)
+		part->window = xmalloc(TEXT_WINDOW);
+	part->window_at = text.at;
+	part->window_length = end - text.at < TEXT_WINDOW
+	                      ? (size_t)(end - text.at) : TEXT_WINDOW;
+	spill_read(part->texts.fd, part->window, part->window_length,
+	           text.at);
 	return true;
 }
 
@@ -164,84 +186,108 @@ static bool in_window(scratch *sc, report_text text)
 const char *report_text_get(const report_data *data, report_text text,
                             char **buf, size_t *capacity)
 {
-	scratch *sc = data->scratch;
+	report_part *part = &data->parts[text.part];
 
 	*buf = xgrow(*buf, capacity, (size_t)text.length + 1, 1);
-	if (in_window(sc, text))
-		memcpy(*buf, sc->window + (text.at - sc->window_at),
+	if (in_window(part, text))
+		memcpy(*buf, part->window + (text.at - part->window_at),
 		       text.length);
 	else
-		spill_read(sc->texts.fd, *buf, text.length, text.at);
+		spill_read(part->texts.fd, *buf, text.length, text.at);
 	(*buf)[text.length] = '\0';
 	return *buf;
 }
 
-void report_data_order(const report_data *data, size_t ordinal,
+void report_data_order(const report_data *data, size_t place,
                        report_order *out)
 {
-	const scratch *sc = data->scratch;
+	const report_part *part = &data->parts[place % 2];
 
-	spill_read(sc->orders, out, sizeof *out, record_offset(ordinal));
+	spill_read(part->orders, out, sizeof *out, record_offset(place / 2));
 }
 
 /* ---- cursors ------------------------------------------------------------ */
 
 #define CURSOR_RECORDS 512
 
-static void cursor_begin(report_cursor *c, const report_data *data, int fd,
-                         size_t size, size_t total)
+static void cursor_begin(report_cursor *c, const report_data *data,
+                         bool orders)
 {
 	memset(c, 0, sizeof *c);
 	c->data = data;
-	c->fd = fd;
-	c->size = size;
-	c->total = total;
-	c->buf = xmalloc(size * CURSOR_RECORDS);
+	c->orders = orders;
+	c->size = orders ? sizeof(report_order) : sizeof(report_change);
+	c->streams = data->part_count;
+	for (unsigned i = 0; i < c->streams; i++) {
+		const report_part *part = &data->parts[i];
+		report_stream *s = &c->stream[i];
+
+		s->fd = orders ? part->orders : part->changes.fd;
+		s->total = orders ? part->ordinals : part->change_count;
+		s->buf = xmalloc(c->size * CURSOR_RECORDS);
+	}
+}
+
+/* The stream's next record (counted, for orders), without taking it. */
+static const void *peek(const report_cursor *c, report_stream *s)
+{
+	for (; s->next < s->total; s->next++) {
+		const void *at;
+
+		if (s->next >= s->first + s->have || s->have == 0) {
+			size_t n = s->total - s->next;
+			if (n > CURSOR_RECORDS)
+				n = CURSOR_RECORDS;
+			spill_read(s->fd, s->buf, n * c->size,
+			           (uint64_t)s->next * c->size);
+			s->first = s->next;
+			s->have = n;
+		}
+		at = s->buf + (s->next - s->first) * c->size;
+		if (!c->orders || ((const report_order *)at)->counted)
+			return at;
+	}
+	return NULL;
+}
+
+/* What comes first in ledger order. */
+static uint64_t rank(const report_cursor *c, const void *item)
+{
+	return c->orders ? ((const report_order *)item)->ordinal
+	                 : ((const report_change *)item)->seq;
 }
 
 static const void *cursor_next(report_cursor *c)
 {
-	const void *at;
+	const void *best = NULL;
+	report_stream *from = NULL;
 
-	if (c->next >= c->total)
-		return NULL;
-	if (c->next >= c->first + c->have || c->have == 0) {
-		size_t n = c->total - c->next;
-		if (n > CURSOR_RECORDS)
-			n = CURSOR_RECORDS;
-		spill_read(c->fd, c->buf, n * c->size,
-		           (uint64_t)c->next * c->size);
-		c->first = c->next;
-		c->have = n;
+	for (unsigned i = 0; i < c->streams; i++) {
+		const void *at = peek(c, &c->stream[i]);
+
+		if (at != NULL && (best == NULL || rank(c, at) < rank(c, best))) {
+			best = at;
+			from = &c->stream[i];
+		}
 	}
-	at = c->buf + (c->next - c->first) * c->size;
-	c->next++;
-	return at;
+	if (from != NULL)
+		from->next++;
+	return best;
 }
 
 void report_orders_begin(report_cursor *c, const report_data *data)
 {
-	const scratch *sc = data->scratch;
-
-	cursor_begin(c, data, sc->orders, sizeof(report_order),
-	             data->ordinals);
+	cursor_begin(c, data, true);
 }
 
 const report_order *report_orders_next(report_cursor *c)
 {
-	const report_order *o;
-
-	while ((o = cursor_next(c)) != NULL && !o->counted)
-		continue;
-	return o;
+	return cursor_next(c);
 }
 
 void report_changes_begin(report_cursor *c, const report_data *data)
 {
-	const scratch *sc = data->scratch;
-
-	cursor_begin(c, data, sc->changes.fd, sizeof(report_change),
-	             data->change_count);
+	cursor_begin(c, data, false);
 }
 
 const report_change *report_changes_next(report_cursor *c)
@@ -251,51 +297,16 @@ const report_change *report_changes_next(report_cursor *c)
 
 void report_cursor_end(report_cursor *c)
 {
-	free(c->buf);
-	c->buf = NULL;
+	for (unsigned i = 0; i < c->streams; i++) {
+		free(c->stream[i].buf);
+		c->stream[i].buf = NULL;
+	}
 }
 
 /* ---- the collection ----------------------------------------------------- */
 
-report_data *report_data_new(date_t as_of, const char *dir)
-{
-	report_data *data;
-	scratch *sc;
-	int fds[3] = { -1, -1, -1 };
-
-	if (make_dirs(dir) != 0)
-		return NULL;
-	for (int i = 0; i < 3; i++)
-		if ((fds[i] = spill_open(dir)) < 0) {
-			while (i-- > 0)
-				close(fds[i]);
-			return NULL;
-		}
-	data = xcalloc(1, sizeof *data);
-	data->as_of = as_of;
-	data->balances = trial_balance_new();
-	data->parties = strmap_new();
-	data->scratch = sc = xcalloc(1, sizeof *sc);
-	sc->orders = fds[0];
-	sc->changes.fd = fds[1];
-	sc->texts.fd = fds[2];
-	sc->cache = record_cache_new(sc->orders, sizeof(report_order),
-	                             CACHE_SLOTS);
-	return data;
-}
-
-void report_data_loaded(report_data *data)
-{
-	scratch *sc = data->scratch;
-
-	if (sc->cache != NULL) {
-		record_cache_flush(sc->cache);
-		record_cache_free(sc->cache);
-		sc->cache = NULL;
-	}
-	flush(&sc->changes);
-	flush(&sc->texts);
-}
+static void add_month_cost(report_part *part, date_t on, const char *code,
+                           int64_t amount, const char *id);
 
 static void free_party(const char *key, void *value, void *ctx)
 {
@@ -304,29 +315,149 @@ static void free_party(const char *key, void *value, void *ctx)
 	free(value);
 }
 
-void report_data_free(report_data *data)
+static void part_free(report_part *part)
 {
 	text_block *block, *next;
 
-	if (data == NULL)
-		return;
-	for (block = data->texts; block != NULL; block = next) {
+	for (block = part->strings; block != NULL; block = next) {
 		next = block->next;
 		free(block);
 	}
-	strmap_each(data->parties, free_party, NULL);
-	strmap_free(data->parties);
-	trial_balance_free(data->balances);
-	free(data->month_costs);
-	if (data->scratch != NULL) {
-		scratch *sc = data->scratch;
-		close(sc->orders);
-		close(sc->changes.fd);
-		close(sc->texts.fd);
-		free(sc->window);
-		record_cache_free(sc->cache);
-		free(sc);
+	if (part->parties != NULL) {
+		strmap_each(part->parties, free_party, NULL);
+		strmap_free(part->parties);
 	}
+	trial_balance_free(part->balances);
+	free(part->month_costs);
+	if (part->orders >= 0)
+		close(part->orders);
+	if (part->changes.fd >= 0)
+		close(part->changes.fd);
+	if (part->texts.fd >= 0)
+		close(part->texts.fd);
+	free(part->window);
+	record_cache_free(part->cache);
+}
+
+static bool part_init(report_part *part, unsigned index, unsigned parts,
+                      date_t as_of, const char *dir)
+{
+	part->index = index;
+	part->as_of = as_of;
+	part->orders = spill_open(dir);
+	part->changes.fd = part->orders < 0 ? -1 : spill_open(dir);
+	part->texts.fd = part->changes.fd < 0 ? -1 : spill_open(dir);
+	if (part->texts.fd < 0)
+		return false;
+	part->balances = trial_balance_new();
+	part->parties = strmap_new();
+	part->cache = record_cache_new(part->orders, sizeof(report_order),
+	                               CACHE_SLOTS / parts);
+	return true;
+}
+
+report_data *report_data_new(date_t as_of, const char *dir, unsigned parts)
+{
+	report_data *data;
+
+	if (make_dirs(dir) != 0)
+		return NULL;
+	data = xcalloc(1, sizeof *data);
+	data->as_of = as_of;
+	data->part_count = parts;
+	data->parts = xcalloc(parts, sizeof *data->parts);
+	for (unsigned i = 0; i < parts; i++)
+		data->parts[i].orders = data->parts[i].changes.fd =
+		data->parts[i].texts.fd = -1;
+	for (unsigned i = 0; i < parts; i++)
+		if (!part_init(&data->parts[i], i, parts, as_of, dir)) {
+			report_data_free(data);
+			return NULL;
+		}
+	data->balances = data->parts[0].balances;
+	return data;
+}
+
+void *report_data_part(report_data *data, unsigned i)
+{
+	return &data->parts[i];
+}
+
+/* One party known to both parts: both show the name given last. */
+static void same_name(const char *key, void *value, void *ctx)
+{
+	report_party *p = value, *q = strmap_get(ctx, key);
+
+	if (q == NULL)
+		return;
+	if (q->named_at > p->named_at)
+		p->name = q->name;
+	else
+		q->name = p->name;
+}
+
+/* Adds part's balances and month costs to the first part's. */
+static void merge_sums(report_part *first, report_part *part)
+{
+	size_t count;
+	const balance_line *lines = trial_balance_lines(part->balances,
+	                                                &count);
+
+	for (size_t i = 0; i < count; i++) {
+		posting p = { .amount = lines[i].balance };
+
+		text_copy(p.account, sizeof p.account, lines[i].account);
+		memcpy(p.currency, lines[i].currency, sizeof p.currency);
+		if (!trial_balance_add(first->balances, &p) &&
+		    !first->overflow) {
+			diag_error(NULL, 0, "report: balance of %s overflows",
+			           p.account);
+			first->overflow = true;
+		}
+	}
+	for (size_t i = 0; i < part->month_cost_count; i++) {
+		const report_month_costs *m = &part->month_costs[i];
+		add_month_cost(first, report_month_start(m->month), m->currency,
+		               m->costs, "(all)");
+	}
+}
+
+void report_data_loaded(report_data *data)
+{
+	report_part *first = &data->parts[0];
+
+	for (unsigned i = 0; i < data->part_count; i++) {
+		report_part *part = &data->parts[i];
+
+		if (part->cache != NULL) {
+			record_cache_flush(part->cache);
+			record_cache_free(part->cache);
+			part->cache = NULL;
+		}
+		flush(&part->changes);
+		flush(&part->texts);
+		data->order_count += part->order_count;
+		data->change_count += part->change_count;
+		data->events += part->events;
+		data->ignored += part->ignored;
+		if (i > 0) {
+			strmap_each(part->parties, same_name, first->parties);
+			first->overflow |= part->overflow;
+			merge_sums(first, part);
+		}
+	}
+	data->overflow = first->overflow;
+	data->month_costs = first->month_costs;
+	data->month_cost_count = first->month_cost_count;
+}
+
+void report_data_free(report_data *data)
+{
+	if (data == NULL)
+		return;
+	for (unsigned i = 0; i < data->part_count; i++)
+		part_free(&data->parts[i]);
+	free(data->parts);
 	free(data);
 }
 
@@ -352,8 +483,9 @@ const char *report_field_label(unsigned field)
 
 /* The party of kind 'c' (client) or 'e' (executor) with this id; its name
  * becomes name when one is given. */
-static const report_party *party(report_data *data, char kind,
-                                 const char *id, const char *name)
+static const report_party *party(report_part *part, char kind,
+                                 const char *id, const char *name,
+                                 uint64_t seq)
 {
 	char key[IDENT_MAX + 3];
 	report_party *p;
@@ -361,35 +493,37 @@ static const report_party *party(report_data *data, char kind,
 	key[0] = kind;              /* "c:ID" */
 	key[1] = ':';
 	text_copy(key + 2, sizeof key - 2, id);
-	p = strmap_get(data->parties, key);
+	p = strmap_get(part->parties, key);
 	if (p == NULL) {
 		p = xcalloc(1, sizeof *p);
-		p->id = keep(data, id);
-		p->name = keep(data, name != NULL ? name : id);
-		strmap_put(data->parties, key, p);
+		p->id = keep(part, id);
+		p->name = keep(part, name != NULL ? name : id);
+		strmap_put(part->parties, key, p);
 	} else if (name != NULL && strcmp(p->name, name) != 0)
-		p->name = keep(data, name);
+		p->name = keep(part, name);
+	if (name != NULL)
+		p->named_at = seq;
 	return p;
 }
 
-static const report_party *executor_of(report_data *data,
-                                       const order_fields *f)
+static const report_party *executor_of(report_part *part,
+                                       const order_fields *f, uint64_t seq)
 {
 	if (!(f->present & FIELD_EXECUTOR) || f->executor_id[0] == '\0')
 		return NULL;
-	return party(data, 'e', f->executor_id, f->executor_name);
+	return party(part, 'e', f->executor_id, f->executor_name, seq);
 }
 
 /* ---- orders ------------------------------------------------------------- */
 
 /* The record of an order that counts, or NULL. */
-static report_order *find_order(report_data *data, size_t ordinal)
+static report_order *find_order(report_part *part, size_t ordinal)
 {
 	report_order *o;
 
-	if (ordinal >= data->ordinals)
+	if (ordinal >= part->ordinals)
 		return NULL;
-	o = cached(data, ordinal, false);
+	o = cached(part, ordinal, false);
 	return o->counted ? o : NULL;
 }
 
@@ -409,21 +543,23 @@ static void take_price(report_order *o, const order_fields *f)
 	          o->has_price ? f->currency : "");
 }
 
-static report_order *add_order(report_data *data, const replay_event *event)
+static report_order *add_order(report_part *part, const replay_event *event)
 {
 	const order_state *s = event->after;
 	size_t ordinal = event->effect->ordinal;
-	report_order *o = cached(data, ordinal, true);
+	report_order *o = cached(part, ordinal, true);
 
-	if (ordinal >= data->ordinals)
-		data->ordinals = ordinal + 1;
-	data->order_count++;
+	if (ordinal >= part->ordinals)
+		part->ordinals = ordinal + 1;
+	part->order_count++;
 	o->counted = true;
-	o->ordinal = ordinal;
+	o->ordinal = event->order_number;
+	o->place = place_of(part, ordinal);
 	text_copy(o->id, sizeof o->id, s->id);
-	o->client = party(data, 'c', s->client.id, s->client.name);
-	o->executor = executor_of(data, &s->fields);
-	o->title = keep_text(data, s->fields.title != NULL ? s->fields.title
+	o->client = party(part, 'c', s->client.id, s->client.name,
+	                  event->seq);
+	o->executor = executor_of(part, &s->fields, event->seq);
+	o->title = keep_text(part, s->fields.title != NULL ? s->fields.title
 	                                                   : "");
 	o->kind = s->kind;
 	o->priority = s->priority;
@@ -535,23 +671,23 @@ static char *describe_terms(const order_terms *t)
 	return text;
 }
 
-static report_value text_value(report_data *data, const char *text)
+static report_value text_value(report_part *part, const char *text)
 {
 	report_value v = { .type = text != NULL ? VALUE_TEXT : VALUE_NONE };
 
 	if (text != NULL)
-		v.text = keep_text(data, text);
+		v.text = keep_text(part, text);
 	return v;
 }
 
-static report_value owned_text(report_data *data, char *text)
+static report_value owned_text(report_part *part, char *text)
 {
 	return (report_value){ .type = VALUE_TEXT,
-	                       .text = keep_text_owned(data, text) };
+	                       .text = keep_text_owned(part, text) };
 }
 
 /* The value of field bit in f, typed. */
-static report_value field_value(report_data *data, unsigned bit,
+static report_value field_value(report_part *part, unsigned bit,
                                 const order_fields *f)
 {
 	report_value v = { .type = VALUE_NONE };
@@ -560,11 +696,11 @@ static report_value field_value(report_data *data, unsigned bit,
 		return v;
 	switch (bit) {
 	case FIELD_TITLE:
-		return text_value(data, f->title);
+		return text_value(part, f->title);
 	case FIELD_DESCRIPTION:
-		return text_value(data, f->description);
+		return text_value(part, f->description);
 	case FIELD_EXECUTOR:
-		return owned_text(data, xasprintf("%s (%s)",
+		return owned_text(part, xasprintf("%s (%s)",
 		        f->executor_name != NULL ? f->executor_name : "",
 		        f->executor_id));
 	case FIELD_START:
@@ -578,36 +714,36 @@ static report_value field_value(report_data *data, unsigned bit,
 		memcpy(v.currency, f->currency, 4);
 		return v;
 	case FIELD_RESOURCES:
-		return owned_text(data, describe_resources(f));
+		return owned_text(part, describe_resources(f));
 	case FIELD_RESULT:
-		return owned_text(data, describe_result(f));
+		return owned_text(part, describe_result(f));
 	case FIELD_TERMS:
-		return owned_text(data, describe_terms(&f->terms));
+		return owned_text(part, describe_terms(&f->terms));
 	}
 	return v;
 }
 
-static void log_change(report_data *data, const replay_event *event,
+static void log_change(report_part *part, const replay_event *event,
                        unsigned bit)
 {
-	scratch *sc = data->scratch;
 	report_change c;
 
 	memset(&c, 0, sizeof c);    /* no undefined padding in the file */
-	c.order = event->effect->ordinal;
+	c.seq = event->seq;
+	c.order = place_of(part, event->effect->ordinal);
 	c.effective = event->op->on;
 	c.version = event->effect->version;
-	c.reason = keep_text(data, event->op->reason != NULL
+	c.reason = keep_text(part, event->op->reason != NULL
 	                           ? event->op->reason : "");
 	c.field = bit;
-	c.old_value = field_value(data, bit, &event->before->fields);
-	c.new_value = field_value(data, bit, &event->after->fields);
-	add(&sc->changes, &c, sizeof c);
-	data->change_count++;
+	c.old_value = field_value(part, bit, &event->before->fields);
+	c.new_value = field_value(part, bit, &event->after->fields);
+	add(&part->changes, &c, sizeof c);
+	part->change_count++;
 }
 
 /* Applies the fields an amendment changed to o, and logs each. */
-static void apply_amend(report_data *data, report_order *o,
+static void apply_amend(report_part *part, report_order *o,
                         const replay_event *event)
 {
 	const order_fields *f = &event->after->fields;
@@ -616,14 +752,14 @@ static void apply_amend(report_data *data, report_order *o,
 	for (unsigned bit = 1; bit & FIELD_ALL; bit <<= 1) {
 		if (!(changed & bit))
 			continue;
-		log_change(data, event, bit);
+		log_change(part, event, bit);
 		switch (bit) {
 		case FIELD_TITLE:
-			o->title = keep_text(data, f->title != NULL ? f->title
+			o->title = keep_text(part, f->title != NULL ? f->title
 			                                            : "");
 			break;
 		case FIELD_EXECUTOR:
-			o->executor = executor_of(data, f);
+			o->executor = executor_of(part, f, event->seq);
 			break;
 		case FIELD_START:
 			o->start = (f->present & FIELD_START) ? f->start
@@ -647,55 +783,55 @@ static void apply_amend(report_data *data, report_order *o,
 
 /* ---- money -------------------------------------------------------------- */
 
-static void add_checked(report_data *data, int64_t *total, int64_t amount,
+static void add_checked(report_part *part, int64_t *total, int64_t amount,
                         const char *what, const char *id)
 {
 	if (money_add(*total, amount, total))
 		return;
-	if (!data->overflow)
+	if (!part->overflow)
 		diag_error(NULL, 0, "report: %s of order '%s' overflow", what,
 		           id);
-	data->overflow = true;
+	part->overflow = true;
 }
 
-static void add_month_cost(report_data *data, date_t on, const char *code,
+static void add_month_cost(report_part *part, date_t on, const char *code,
                            int64_t amount, const char *id)
 {
 	int32_t month = report_month_of(on);
 	report_month_costs *m = NULL;
 
-	for (size_t i = data->month_cost_count; i-- > 0;) {
-		if (data->month_costs[i].month == month &&
-		    strcmp(data->month_costs[i].currency, code) == 0) {
-			m = &data->month_costs[i];
+	for (size_t i = part->month_cost_count; i-- > 0;) {
+		if (part->month_costs[i].month == month &&
+		    strcmp(part->month_costs[i].currency, code) == 0) {
+			m = &part->month_costs[i];
 			break;
 		}
 	}
 	if (m == NULL) {
-		data->month_costs = xgrow(data->month_costs,
-		                          &data->month_cost_capacity,
-		                          data->month_cost_count + 1,
-		                          sizeof *data->month_costs);
-		m = &data->month_costs[data->month_cost_count++];
+		part->month_costs = xgrow(part->month_costs,
+		                          &part->month_cost_capacity,
+		                          part->month_cost_count + 1,
+		                          sizeof *part->month_costs);
+		m = &part->month_costs[part->month_cost_count++];
 		memset(m, 0, sizeof *m);
 		m->month = month;
 		memcpy(m->currency, code, 4);
 	}
-	add_checked(data, &m->costs, amount, "monthly costs", id);
+	add_checked(part, &m->costs, amount, "monthly costs", id);
 }
 
 /* ---- events ------------------------------------------------------------- */
 
 /* A completion changes no field: those in force at completion are the
  * ones after it. */
-static void apply_complete(report_data *data, report_order *o,
+static void apply_complete(report_part *part, report_order *o,
                            const replay_event *event)
 {
 	const order_fields *f = &event->after->fields;
 
 	o->stage = STAGE_EVALUATION;
 	o->completed_on = event->op->on;
-	o->done_executor = executor_of(data, f);
+	o->done_executor = executor_of(part, f, event->seq);
 	o->done_due = (f->present & FIELD_DUE) ? f->due : DATE_NONE;
 	o->done_price = f->price;
 	o->days_late = event->effect->days_late;
@@ -703,14 +839,14 @@ static void apply_complete(report_data *data, report_order *o,
 }
 
 /* Applies one counted operation (other than <order>) to o. */
-static void apply_op(report_data *data, report_order *o,
+static void apply_op(report_part *part, report_order *o,
                      const replay_event *event)
 {
 	const operation *op = event->op;
 
 	switch (op->kind) {
 	case OP_AMEND:
-		apply_amend(data, o, event);
+		apply_amend(part, o, event);
 		break;
 	case OP_ADVANCE:
 		if (op->stage > o->stage)
@@ -721,14 +857,14 @@ static void apply_op(report_data *data, report_order *o,
 			o->progress = op->percent;
 		break;
 	case OP_COST:
-		add_checked(data, &o->costs, op->amount, "costs", o->id);
-		add_month_cost(data, op->on, op->currency, op->amount, o->id);
+		add_checked(part, &o->costs, op->amount, "costs", o->id);
+		add_month_cost(part, op->on, op->currency, op->amount, o->id);
 		break;
 	case OP_PAYMENT:
-		add_checked(data, &o->payments, op->amount, "payments", o->id);
+		add_checked(part, &o->payments, op->amount, "payments", o->id);
 		break;
 	case OP_COMPLETE:
-		apply_complete(data, o, event);
+		apply_complete(part, o, event);
 		break;
 	case OP_EVALUATE:
 		o->stage = STAGE_CLOSED;
@@ -745,10 +881,10 @@ static void apply_op(report_data *data, report_order *o,
 }
 
 /* Whether the operation counts as of the report's date. */
-static bool counts(const report_data *data, const report_order *o,
+static bool counts(const report_part *part, const report_order *o,
                    const operation *op)
 {
-	if (op->on != DATE_NONE && op->on > data->as_of)
+	if (op->on != DATE_NONE && op->on > part->as_of)
 		return false;
 	if (op->kind == OP_ORDER)
 		return true;
@@ -768,28 +904,28 @@ bool report_data_wants_states(void *ctx, const operation *op)
 
 void report_data_event(void *ctx, const replay_event *event)
 {
-	report_data *data = ctx;
+	report_part *part = ctx;
 	const operation *op = event->op;
 	report_order *o = op->kind == OP_ORDER ? NULL
-	                  : find_order(data, event->effect->ordinal);
+	                  : find_order(part, event->effect->ordinal);
 
-	data->events++;
-	if (!counts(data, o, op)) {
-		data->ignored++;
+	part->events++;
+	if (!counts(part, o, op)) {
+		part->ignored++;
 		return;
 	}
 	if (op->kind == OP_ORDER)
-		o = add_order(data, event);
+		o = add_order(part, event);
 	else
-		apply_op(data, o, event);
+		apply_op(part, o, event);
 	if (op->on != DATE_NONE && op->on > o->last_change)
 		o->last_change = op->on;
 	for (int i = 0; i < event->effect->posting_count; i++)
-		if (!trial_balance_add(data->balances,
+		if (!trial_balance_add(part->balances,
 		                       &event->effect->postings[i]) &&
-		    !data->overflow) {
+		    !part->overflow) {
 			diag_error(NULL, 0, "report: balance of %s overflows",
 			           event->effect->postings[i].account);
-			data->overflow = true;
+			part->overflow = true;
 		}
 }

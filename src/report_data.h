@@ -15,9 +15,16 @@
  * postings of the operations that count: `ledger -f EXPORT bal -e D+1`
  * gives the same balances.
  *
+ * The collection may be split in two parts, each fed by one half of a
+ * split replay (ledger_replay_halves) on its own thread: a part holds
+ * what its orders need, and report_data_loaded puts the parts together
+ * (sums, names); the cursors then read both parts' records merged into
+ * ledger order, so everything after the replay reads as if one part
+ * had collected it all.
+ *
  * Memory does not grow with the orders: each order's record (fixed size,
- * addressed by its ordinal in the book, order_state.ordinal) and the
- * amendment log live in unnamed scratch files in the output folder
+ * addressed by its ordinal in its part's book, order_state.ordinal) and
+ * the amendment log live in unnamed scratch files in the output folder
  * (util/spill.h: gone when closed, whatever happens), and so do the
  * texts (titles, reasons, amended values), read back by report_text_get.
  * About 240 bytes of scratch space per order (plus the texts and the
@@ -26,10 +33,11 @@
  * balance and a cache of the order records being changed (15 MB: an
  * order's operations spread over tens of thousands of later orders).
  *
- * Use: report_data_new(as_of, dir); replay the ledger with
+ * Use: report_data_new(as_of, dir, parts); replay the ledger with
  * report_data_event as the replay_target's on_event and
- * report_data_wants_states as its wants_states (ctx = the report_data,
- * at_once = true);
+ * report_data_wants_states as its wants_states (ctx = report_data_part,
+ * at_once = true; with two parts, ledger_replay_halves with part i as
+ * the ctx of target i);
  * report_data_loaded; then read the orders and changes with a cursor, or
  * one order by ordinal.  report_data_free releases everything. */
 #ifndef MANDATE_REPORT_DATA_H
@@ -49,17 +57,21 @@
 typedef struct report_party {
 	const char *id;
 	const char *name;
+	uint64_t named_at;          /* seq of the operation that named it */
 } report_party;
 
 /* A text in the scratch file. */
 typedef struct report_text {
 	uint64_t at;
 	uint32_t length;
+	uint32_t part;              /* whose scratch file */
 } report_text;
 
 typedef struct report_order {
 	/* (largest fields first: no padding, the cache holds 65,536) */
-	size_t ordinal;                     /* order_state.ordinal */
+	size_t ordinal;                     /* place in ledger order
+	                                       (replay_event.order_number) */
+	size_t place;                       /* report_data_order's key */
 	const report_party *client;
 	const report_party *executor;       /* in force now; NULL: none */
 	const report_party *done_executor;  /* in force at completion */
@@ -102,7 +114,8 @@ typedef struct report_value {
 
 /* One changed field of one amendment. */
 typedef struct report_change {
-	size_t order;                       /* the order's ordinal */
+	uint64_t seq;                       /* of the amendment */
+	size_t order;                       /* the order's place */
 	date_t effective;
 	int version;                        /* the version the amendment made */
 	report_text reason;
@@ -120,33 +133,36 @@ typedef struct report_month_costs {
 typedef struct report_data {
 	date_t as_of;
 	size_t order_count;                 /* orders that count */
-	size_t ordinals;                    /* order records, holes included */
 	size_t change_count;                /* amendment log, ledger order */
 	report_month_costs *month_costs;    /* unsorted */
-	size_t month_cost_count, month_cost_capacity;
+	size_t month_cost_count;
 	trial_balance *balances;
 	uint64_t events, ignored;           /* operations seen, after as-of */
 	bool overflow;                      /* a sum overflowed (reported) */
 	/* private */
-	void *parties;                      /* id → report_party */
-	void *texts;                        /* their strings, in blocks */
-	void *scratch;                      /* the files and the cache */
+	struct report_part *parts;
+	unsigned part_count;
 } report_data;
 
-/* Makes dir (and its parents) if needed and the scratch files in it;
- * NULL (reported) when it cannot. */
-report_data *report_data_new(date_t as_of, const char *dir);
+/* Makes dir (and its parents) if needed and the scratch files of `parts`
+ * parts (1 or 2) in it; NULL (reported) when it cannot. */
+report_data *report_data_new(date_t as_of, const char *dir,
+                             unsigned parts);
 void report_data_free(report_data *data);
-/* The replay_event_fn: ctx is the report_data. */
+/* The ctx of report_data_event for part i (< parts). */
+void *report_data_part(report_data *data, unsigned i);
+/* The replay_event_fn: ctx is a report_data_part.  Each part on one
+ * thread at a time. */
 void report_data_event(void *ctx, const replay_event *event);
 /* The replay_target's wants_states: <amend> (its `before`).  The
  * replay must deliver at_once (every event's `after` is needed). */
 bool report_data_wants_states(void *ctx, const operation *op);
-/* Once the replay is over: writes out what is cached. */
+/* Once the replay is over: writes out what is cached and puts the parts
+ * together (overflowing sums are reported, and set overflow). */
 void report_data_loaded(report_data *data);
 
-/* The record of the order with this ordinal (< data->ordinals). */
-void report_data_order(const report_data *data, size_t ordinal,
+/* The record of the order with this place (report_order.place). */
+void report_data_order(const report_data *data, size_t place,
                        report_order *out);
 /* A text, NUL-terminated, in *buf (grown as needed; free it). */
 const char *report_text_get(const report_data *data, report_text text,
@@ -158,12 +174,18 @@ const char *report_text_get(const report_data *data, report_text text,
  *     while ((o = report_orders_next(&c)) != NULL) ...
  *     report_cursor_end(&c);
  * Each pointer is valid until the next call. */
-typedef struct report_cursor {
-	const report_data *data;
+typedef struct report_stream {          /* one part's file */
 	int fd;
-	size_t size, next, total;           /* record size, index, count */
+	size_t next, total;                 /* record index, count */
 	unsigned char *buf;
 	size_t first, have;                 /* records in buf from first */
+} report_stream;
+typedef struct report_cursor {
+	const report_data *data;
+	size_t size;                        /* of a record */
+	bool orders;                        /* else changes */
+	unsigned streams;
+	report_stream stream[2];
 } report_cursor;
 void report_orders_begin(report_cursor *c, const report_data *data);
 const report_order *report_orders_next(report_cursor *c);

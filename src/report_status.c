@@ -88,12 +88,12 @@ static void totals_write(totals *t, xl_sheet *s, lxw_row_t last)
 /* An order picked for a sheet, with what its place depends on. */
 typedef struct picked {
 	date_t due;
-	size_t ordinal;
+	size_t place;
 	char id[IDENT_MAX + 1];
 } picked;
 
 /* The orders keep() picks (open orders: few, unlike all of them), sorted;
- * each sheet row then reads its order by ordinal. */
+ * each sheet row then reads its order by its place. */
 static picked *pick_orders(const report_data *data,
                            bool (*keep)(const report_order *, date_t),
                            int (*compare)(const void *, const void *),
@@ -110,7 +110,7 @@ static picked *pick_orders(const report_data *data,
 			continue;
 		list = xgrow(list, &capacity, n + 1, sizeof *list);
 		list[n].due = o->due;
-		list[n].ordinal = o->ordinal;
+		list[n].place = o->place;
 		memcpy(list[n].id, o->id, sizeof list[n].id);
 		n++;
 	}
@@ -255,7 +255,7 @@ static void write_overdue(xl_book *book, const report_context *ctx)
 	totals_init(&t, ctx->kpi, V_CURRENCY, money_cols, 3);
 	for (size_t i = 0; i < n; i++, xl_next_row(s)) {
 		int64_t accrued;
-		report_data_order(data, list[i].ordinal, o);
+		report_data_order(data, list[i].place, o);
 		xl_text(s, V_ID, o->id);
 		xl_text(s, V_CLIENT_ID, o->client->id);
 		xl_text(s, V_CLIENT, o->client->name);
@@ -323,7 +323,7 @@ static void write_due_soon(xl_book *book, const report_context *ctx)
 
 	totals_init(&t, ctx->kpi, D_CURRENCY, money_cols, 2);
 	for (size_t i = 0; i < n; i++, xl_next_row(s)) {
-		report_data_order(data, list[i].ordinal, o);
+		report_data_order(data, list[i].place, o);
 		xl_text(s, D_ID, o->id);
 		xl_text(s, D_CLIENT_ID, o->client->id);
 		xl_text(s, D_CLIENT, o->client->name);
@@ -388,7 +388,7 @@ static void write_amendments(xl_book *book, const report_context *ctx)
 	memset(&order, 0, sizeof order);
 	report_changes_begin(&cur, data);
 	for (; (c = report_changes_next(&cur)) != NULL; xl_next_row(s)) {
-		if (c->order != o->ordinal || !o->counted)
+		if (c->order != o->place || !o->counted)
 			report_data_order(data, c->order, o);
 		xl_text(s, A_ID, o->id);
 		xl_text(s, A_CLIENT_ID, o->client->id);

@@ -312,7 +312,7 @@ static void test_frozen(bool spill)
 		bail("no scratch file");
 	order_book_shed_finished(book);
 	if (spill)
-		order_book_spill(book, fd);
+		order_book_spill(book, fd, 1);
 	/* many orders, so the frozen table grows and wraps */
 	for (int i = 0; i < 3000; i++) {
 		snprintf(id, sizeof id, "F%d", i);

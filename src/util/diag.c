@@ -51,6 +51,11 @@ void diag_set_stream(FILE *value)
 	stream = value;
 }
 
+FILE *diag_get_stream(void)
+{
+	return stream;
+}
+
 size_t diag_error_count(void)
 {
 	return error_count;

@@ -70,5 +70,7 @@ void diag_replay_discard(diag_deferred *list);
  * stderr. */
 #include <stdio.h>
 void diag_set_stream(FILE *stream);
+/* The stream set last (NULL: stderr). */
+FILE *diag_get_stream(void);
 
 #endif

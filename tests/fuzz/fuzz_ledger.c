@@ -5,12 +5,15 @@
  *     scan reads small blocks, two threads and OpenSSL's SHA-256;
  *   - ledger_load for writing (default scan, rolls back a tail), which
  *     must reach the same verdict, and after which the file must open
- *     again with no tail and the same head.
+ *     again with no tail and the same head;
+ *   - the replay in two halves (ledger_replay_halves), which must say
+ *     the same, word for word, and deliver as many events.
  * A ledger that replays must also verify.
  *
  * A mutated line almost never carries the right hash, so each input is
  * also tried re-chained: every " h=" field rewritten to the hash of its
  * line, so that what follows the hash check gets fuzzed too. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +22,7 @@
 #include "cmd.h"
 #include "fuzz/fuzz.h"
 #include "ledger_replay.h"
+#include "util/diag.h"
 #include "util/xalloc.h"
 
 static void on_event(void *ctx, const replay_event *event)
@@ -29,25 +33,50 @@ static void on_event(void *ctx, const replay_event *event)
 	(*events)++;
 }
 
-/* Replays path read-only, reading the file in blocks of block bytes. */
-static int replay_read(const char *path, size_t block, ledger_head *head)
-{
-	size_t events = 0;
-	replay_target target = { .on_event = on_event, .ctx = &events };
-	ledger *l;
+/* What a read-only replay said. */
+struct said {
 	int status;
+	size_t events;
+	char messages[4096];
+};
 
-	if (ledger_open(path, LEDGER_READ, &l) != LEDGER_OK)
+/* Replays path read-only (in halves or not), reading the file in blocks
+ * of block bytes, its events delivered at once. */
+static void replay_read(const char *path, size_t block, bool halves,
+                        ledger_head *head, struct said *said)
+{
+	size_t events[2] = { 0, 0 };
+	replay_target targets[2];
+	FILE *stream = tmpfile(), *was = diag_get_stream();
+	ledger *l;
+	size_t n;
+
+	if (stream == NULL || ledger_open(path, LEDGER_READ, &l) != LEDGER_OK)
 		abort();
-	target.book = order_book_new(true);
-	target.balances = trial_balance_new();
+	for (int i = 0; i < 2; i++) {
+		targets[i] = (replay_target){
+			.book = order_book_new(true),
+			.balances = trial_balance_new(),
+			.on_event = on_event, .ctx = &events[i], .at_once = true
+		};
+		order_book_in_place(targets[i].book);
+	}
 	ledger_scan_tune(l, block, 2, false);
-	status = ledger_replay(l, &target);
+	diag_set_stream(stream);
+	said->status = halves ? ledger_replay_halves(l, targets)
+	                      : ledger_replay(l, &targets[0]);
+	diag_set_stream(was);
 	*head = ledger_head_get(l);
 	ledger_close(l);
-	trial_balance_free(target.balances);
-	order_book_free(target.book);
-	return status;
+	for (int i = 0; i < 2; i++) {
+		trial_balance_free(targets[i].balances);
+		order_book_free(targets[i].book);
+	}
+	said->events = events[0] + events[1];
+	rewind(stream);
+	n = fread(said->messages, 1, sizeof said->messages - 1, stream);
+	said->messages[n] = '\0';
+	fclose(stream);
 }
 
 /* Opens path for writing: the uncommitted tail is rolled back. */
@@ -102,15 +131,25 @@ static uint8_t *rechain(const uint8_t *data, size_t size)
 static void one_ledger(const uint8_t *data, size_t size)
 {
 	char *path, verify[] = "verify", ledger_opt[] = "--ledger";
-	ledger_head read_head, write_head, again_head;
+	ledger_head read_head, write_head, again_head, halves_head;
 	int verify_status, read_status, write_status;
+	struct said once, halves;
 
 	fuzz_reset();
 	path = fuzz_write_file("fuzz.ledger", data, size);
 	verify_status = cmd_verify(3, (char *[]){ verify, ledger_opt, path,
 	                                          NULL });
-	read_status = replay_read(path, 1 + size % 512, &read_head);
+	replay_read(path, 1 + size % 512, false, &read_head, &once);
+	replay_read(path, 1 + size % 512, true, &halves_head, &halves);
+	read_status = once.status;
 	write_status = load_write(path, &write_head);
+	/* In halves: the same verdict, the same words, the same events. */
+	if (halves.status != once.status
+	    || strcmp(halves.messages, once.messages) != 0
+	    || (once.status == LEDGER_OK
+	        && (halves.events != once.events
+	            || memcmp(&read_head, &halves_head, sizeof read_head))))
+		abort();
 	/* Replay checks all verify does and more; both scans agree. */
 	if (read_status != write_status
 	    || (read_status == LEDGER_OK && verify_status != LEDGER_OK))
