@@ -27,11 +27,12 @@
  * the amendment log live in unnamed scratch files in the output folder
  * (util/spill.h: gone when closed, whatever happens), and so do the
  * texts (titles, reasons, amended values), read back by report_text_get.
- * About 240 bytes of scratch space per order (plus the texts and the
+ * About 250 bytes of scratch space per order (plus the texts and the
  * amendments); in memory only the parties (the records point at them:
  * the files live as long as this process), the month costs, the trial
- * balance and a cache of the order records being changed (15 MB: an
- * order's operations spread over tens of thousands of later orders).
+ * balance and a cache of the order records being changed (16 MB for
+ * all parts: an order's operations spread over tens of thousands of
+ * later orders).
  *
  * Use: report_data_new(as_of, dir, parts); replay the ledger with
  * report_data_event as the replay_target's on_event and
@@ -39,7 +40,7 @@
  * at_once = true; with two parts, ledger_replay_halves with part i as
  * the ctx of target i);
  * report_data_loaded; then read the orders and changes with a cursor, or
- * one order by ordinal.  report_data_free releases everything. */
+ * one order by its place.  report_data_free releases everything. */
 #ifndef MANDATE_REPORT_DATA_H
 #define MANDATE_REPORT_DATA_H
 
