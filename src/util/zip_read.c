@@ -267,7 +267,7 @@ long zip_read_entries(const char *path, const zip_visitor *visitor,
                       char **why)
 {
 	archive a = { .fd = -1, .why = why };
-	directory dir;
+	directory dir = { 0 };
 	unsigned char *central = NULL;
 	const unsigned char *p, *end;
 	struct stat st;
