@@ -203,7 +203,8 @@ static int documents_and_reports(struct run *r)
 	}
 	doc_plan_init(&p.plan, NULL, 0);
 	status = ledger_replay(r->ledger, &target);
-	report_data_loaded(p.report);
+	if (status == EXIT_ACCEPTED)
+		report_data_loaded(p.report);
 	r->stage_seconds[STAGE_PLAN] = now_seconds() - start;
 	start = now_seconds();
 	if (status == EXIT_ACCEPTED)

@@ -8,13 +8,17 @@
  * the other half's operations it only counts the orders (for
  * order_number) and checks that its own last operation got all its
  * postings, just where one replay would.  Postings after a begin belong
- * to half 0, and so do records of an unknown type, so that each line
- * one replay would refuse is refused by one half, with the same words. */
+ * to half 0, and so do records of an unknown type, so that a line one
+ * replay would refuse is refused by a half with the same words; when
+ * both halves refuse one line (the missing postings of one half's last
+ * operation, and the other half's operation on that line), the check one
+ * replay makes first wins (failure). */
 #include "ledger_replay.h"
 
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ledger_codec.h"
@@ -26,6 +30,12 @@
  * unchecked line is not one the scan accepts (the scan will say so). */
 #define REPLAY_STOPPED (-1)
 
+/* What failed, in the order one replay checks a line: the scan's checks
+ * first, then whether the operation before got all its postings, then
+ * the rest.  Of two failures on one line the first in this order is the
+ * one one replay reports. */
+typedef enum { FAILED_SCAN, FAILED_POSTINGS, FAILED_REPLAY } failure;
+
 /* One half: a replay of the operations of its orders. */
 struct half {
 	struct replay replay;
@@ -35,6 +45,7 @@ struct half {
 	record rec;                 /* the line being replayed */
 	long line;                  /* the last line looked at */
 	long failed_line;           /* where this half failed, 0: it did not */
+	failure failed_how;
 	int status;
 	diag_deferred *messages;    /* printed once both are done */
 };
@@ -113,14 +124,15 @@ static line_kind classify(const char *line, size_t length, record *scratch,
 	return kind;
 }
 
-/* Notes a failure of r on line (status is not LEDGER_OK). */
-static int failed(struct half *r, long line, int status)
+/* Notes a failure of r on line, if status is one. */
+static int failed(struct half *r, long line, failure how, int status)
 {
 	long first;
 
 	if (status == LEDGER_OK || status == REPLAY_STOPPED)
 		return status;
 	r->failed_line = line;
+	r->failed_how = how;
 	first = atomic_load(&r->split->first_failure);
 	while (line < first &&
 	       !atomic_compare_exchange_weak(&r->split->first_failure, &first,
@@ -135,7 +147,7 @@ static int failed(struct half *r, long line, int status)
 static int half_line(struct half *r, const char *line, size_t length,
                      long number)
 {
-	int half = 0;
+	int half = 0, status;
 	line_kind kind;
 
 	if (number > atomic_load_explicit(&r->split->first_failure,
@@ -163,21 +175,24 @@ static int half_line(struct half *r, const char *line, size_t length,
 	case LINE_OP:
 		if (half != r->index) {
 			struct replay *own = &r->replay;
-			int status = replay_postings_done(own, number);
 
+			status = replay_postings_done(own, number);
 			if (kind == LINE_ORDER)
 				own->orders_seen++;
 			r->op_mine = false;
 			own->expected.posting_count = 0;
 			own->next_posting = 0;
-			return failed(r, number, status);
+			return failed(r, number, FAILED_POSTINGS, status);
 		}
 		r->op_mine = true;
 		break;
 	}
 	if (record_parse(line, length, &r->rec) != 0)
 		return REPLAY_STOPPED;
-	return failed(r, number, replay_record(&r->replay, &r->rec, number));
+	status = replay_record(&r->replay, &r->rec, number);
+	return failed(r, number, r->replay.postings_missing ? FAILED_POSTINGS
+	                                                    : FAILED_REPLAY,
+	              status);
 }
 
 /* Half 0, on the scan's lines (checked). */
@@ -202,7 +217,7 @@ static void *second_half(void *arg)
 	diag_defer_begin();
 	r->status = ledger_read_lines(r->split->l, second_half_line, r);
 	if (r->status == LEDGER_ENV)
-		failed(r, r->line + 1, r->status);
+		failed(r, r->line + 1, FAILED_SCAN, r->status);
 	r->messages = diag_defer_end();
 	return NULL;
 }
@@ -217,9 +232,12 @@ static int settle(struct split *s)
 		diag_replay(b->messages);
 		return LEDGER_OK;
 	}
-	/* the earlier line; on one line the scan's verdict (half 0) */
+	/* the earlier line; on one line the earlier check (failure), and
+	 * the scan's verdict (half 0) before the other half's */
 	if (a->failed_line > 0 &&
-	    (b->failed_line == 0 || a->failed_line <= b->failed_line))
+	    (b->failed_line == 0 || a->failed_line < b->failed_line ||
+	     (a->failed_line == b->failed_line &&
+	      a->failed_how <= b->failed_how)))
 		winner = a;
 	else if (b->failed_line > 0)
 		winner = b;
@@ -243,6 +261,8 @@ int ledger_replay_halves(ledger *l, const replay_target targets[2])
 	pthread_t thread;
 	int status = LEDGER_OK;
 
+	if (targets[0].balances != NULL || targets[1].balances != NULL)
+		abort();    /* misuse: see ledger_replay.h */
 	if (targets[0].at_once || targets[1].at_once)
 		status = ledger_last_commit_seq(l, &committed_below);
 	if (status != LEDGER_OK)
@@ -257,15 +277,14 @@ int ledger_replay_halves(ledger *l, const replay_target targets[2])
 		r->index = i;
 		record_init(&r->rec);
 	}
-	if (pthread_create(&thread, NULL, second_half, b) != 0) {
-		diag_error(NULL, 0, "cannot start a thread");
-		status = LEDGER_ENV;
-	} else {
+	if (pthread_create(&thread, NULL, second_half, b) != 0)
+		status = ledger_replay(l, &targets[0]);     /* all in one */
+	else {
 		diag_defer_begin();
 		a->status = ledger_scan_views(l, first_half_view, a);
 		if (a->status != LEDGER_OK && a->status != REPLAY_STOPPED &&
 		    a->failed_line == 0)        /* the scan's: the next line */
-			failed(a, a->line + 1, a->status);
+			failed(a, a->line + 1, FAILED_SCAN, a->status);
 		a->messages = diag_defer_end();
 		pthread_join(thread, NULL);
 		status = settle(&s);

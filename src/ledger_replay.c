@@ -98,9 +98,11 @@ static int integrity(struct replay *r, long line, const char *what,
 
 int replay_postings_done(struct replay *r, long line)
 {
-	if (r->next_posting != r->expected.posting_count)
+	if (r->next_posting != r->expected.posting_count) {
+		r->postings_missing = true;
 		return integrity(r, line, "postings of the previous operation "
 		                 "are missing", "");
+	}
 	return LEDGER_OK;
 }
 

@@ -62,17 +62,22 @@ int ledger_replay(ledger *l, const replay_target *target);
 /* The same replay split in two halves that run at once, on two threads:
  * targets[0] receives the operations (and their postings) of the orders
  * whose id hashes to half 0, targets[1] those of half 1 (half_of_order),
- * each in ledger order, into its own book and balances, with its own
- * events (each target's on_event runs on its half's thread only: a
- * target's ctx must not be shared).  The caller's thread scans with every
- * check ledger_scan makes; the other reads the same lines unchecked and
- * replays its half of them, so nothing it does counts until the scan has
- * passed those lines.  Each book numbers its own orders (effect->ordinal);
- * event->order_number is the place in the whole ledger.  Results and
- * messages are those of ledger_replay: of two failures the one on the
- * earlier line is reported (the other is dropped), and the messages of
- * each half are printed when both are done (half 0's first).  Both
- * targets must have at_once set and on_event given. */
+ * each in ledger order, into its own book, with its own events (each
+ * target's on_event runs on its half's thread only: a target's ctx must
+ * not be shared).  The caller's thread scans with every check
+ * ledger_scan makes; the other reads the same lines unchecked and
+ * replays its half of them, so nothing it does counts until the scan
+ * has passed those lines.  Each book numbers its own orders
+ * (effect->ordinal); event->order_number is the place in the whole
+ * ledger.  The result and the messages are those of ledger_replay: of
+ * two failures the one on the earlier line is reported (the other is
+ * dropped), and the messages of each half are printed when both are
+ * done (half 0's first).  When the replay fails, events of lines after
+ * the failing one may have arrived as well: throw them all away.  The
+ * targets' balances must be NULL (a trial balance kept in halves would
+ * overflow where one kept in ledger order would not, and the other way
+ * round: sum the events' postings, exactly, instead).  When no thread
+ * can be started, one replay into targets[0] does it all. */
 int ledger_replay_halves(ledger *l, const replay_target targets[2]);
 /* Which half of a split replay an order belongs to (0 or 1). */
 int half_of_order(const char *id, size_t length);
@@ -81,8 +86,6 @@ int half_of_order(const char *id, size_t length);
  * postings, commit; then fsync.  effects[i] belongs to b->ops[i].  Returns
  * LEDGER_OK or LEDGER_ENV (reported; the file is as before). */
 int ledger_post_batch(ledger *l, const batch *b, const op_effect *effects);
-
-
 
 /* Opens the ledger at path and replays it into target.  Write mode also
  * rolls back an uncommitted tail; read mode reports its size.  On success

@@ -42,6 +42,8 @@ struct replay {
 	uint64_t committed_below;
 	/* <order> records so far, and the number of the current one */
 	size_t orders_seen, order_number;
+	/* the last failure was replay_postings_done's */
+	bool postings_missing;
 };
 
 /* The ledger_record_fn of a replay (ctx: a struct replay, zeroed but

@@ -42,8 +42,10 @@ typedef struct report_part {
 	size_t ordinals;            /* order records, holes included */
 	size_t order_count, change_count;
 	uint64_t events, ignored;
-	bool overflow;
-	trial_balance *balances;
+	/* the first order total that overflowed, said once loaded */
+	uint64_t overflow_seq;      /* 0: none */
+	char overflow[160];
+	trial_balance *balances;    /* exact */
 	report_month_costs *month_costs;
 	size_t month_cost_count, month_cost_capacity;
 	strmap *parties;            /* "c:ID" / "e:ID" -> report_party */
@@ -253,7 +255,7 @@ static const void *peek(const report_cursor *c, report_stream *s)
 /* What comes first in ledger order. */
 static uint64_t rank(const report_cursor *c, const void *item)
 {
-	return c->orders ? ((const report_order *)item)->ordinal
+	return c->orders ? ((const report_order *)item)->order_number
 	                 : ((const report_change *)item)->seq;
 }
 
@@ -265,7 +267,8 @@ static const void *cursor_next(report_cursor *c)
 	for (unsigned i = 0; i < c->streams; i++) {
 		const void *at = peek(c, &c->stream[i]);
 
-		if (at != NULL && (best == NULL || rank(c, at) < rank(c, best))) {
+		if (at != NULL &&
+		    (best == NULL || rank(c, at) < rank(c, best))) {
 			best = at;
 			from = &c->stream[i];
 		}
@@ -305,8 +308,8 @@ void report_cursor_end(report_cursor *c)
 
 /* ---- the collection ----------------------------------------------------- */
 
-static void add_month_cost(report_part *part, date_t on, const char *code,
-                           int64_t amount, const char *id);
+static report_month_costs *month_costs_of(report_part *part,
+                                          int32_t month, const char *code);
 
 static void free_party(const char *key, void *value, void *ctx)
 {
@@ -349,7 +352,7 @@ static bool part_init(report_part *part, unsigned index, unsigned parts,
 	part->texts.fd = part->changes.fd < 0 ? -1 : spill_open(dir);
 	if (part->texts.fd < 0)
 		return false;
-	part->balances = trial_balance_new();
+	part->balances = trial_balance_new_exact();
 	part->parties = strmap_new();
 	part->cache = record_cache_new(part->orders, sizeof(report_order),
 	                               CACHE_SLOTS / parts);
@@ -399,27 +402,48 @@ static void same_name(const char *key, void *value, void *ctx)
 /* Adds part's balances and month costs to the first part's. */
 static void merge_sums(report_part *first, report_part *part)
 {
-	size_t count;
-	const balance_line *lines = trial_balance_lines(part->balances,
-	                                                &count);
-
-	for (size_t i = 0; i < count; i++) {
-		posting p = { .amount = lines[i].balance };
-
-		text_copy(p.account, sizeof p.account, lines[i].account);
-		memcpy(p.currency, lines[i].currency, sizeof p.currency);
-		if (!trial_balance_add(first->balances, &p) &&
-		    !first->overflow) {
-			diag_error(NULL, 0, "report: balance of %s overflows",
-			           p.account);
-			first->overflow = true;
-		}
-	}
+	trial_balance_merge(first->balances, part->balances);
 	for (size_t i = 0; i < part->month_cost_count; i++) {
 		const report_month_costs *m = &part->month_costs[i];
-		add_month_cost(first, report_month_start(m->month), m->currency,
-		               m->costs, "(all)");
+		month_costs_of(first, m->month, m->currency)->exact += m->exact;
 	}
+}
+
+/* Whether every sum fits, once all are in: says the first that does not
+ * (an order's total, by the earliest operation that overflowed it; else
+ * a balance; else a month's costs). */
+static bool sums_fit(report_data *data)
+{
+	report_part *first = &data->parts[0], *earliest = NULL;
+	const balance_line *unfit;
+	char month[11];
+
+	for (unsigned i = 0; i < data->part_count; i++) {
+		report_part *part = &data->parts[i];
+		if (part->overflow_seq != 0 && (earliest == NULL ||
+		    part->overflow_seq < earliest->overflow_seq))
+			earliest = part;
+	}
+	if (earliest != NULL) {
+		diag_error(NULL, 0, "report: %s", earliest->overflow);
+		return false;
+	}
+	if ((unfit = trial_balance_unfit(first->balances)) != NULL) {
+		diag_error(NULL, 0, "report: balance of %s in %s overflows",
+		           unfit->account, unfit->currency);
+		return false;
+	}
+	for (size_t i = 0; i < first->month_cost_count; i++) {
+		report_month_costs *m = &first->month_costs[i];
+		if (!money_sum_get(m->exact, &m->costs)) {
+			date_format(report_month_start(m->month), month);
+			month[7] = '\0';        /* YYYY-MM */
+			diag_error(NULL, 0, "report: costs of %s in %s "
+			           "overflow", month, m->currency);
+			return false;
+		}
+	}
+	return true;
 }
 
 void report_data_loaded(report_data *data)
@@ -442,11 +466,10 @@ void report_data_loaded(report_data *data)
 		data->ignored += part->ignored;
 		if (i > 0) {
 			strmap_each(part->parties, same_name, first->parties);
-			first->overflow |= part->overflow;
 			merge_sums(first, part);
 		}
 	}
-	data->overflow = first->overflow;
+	data->overflow = !sums_fit(data);
 	data->month_costs = first->month_costs;
 	data->month_cost_count = first->month_cost_count;
 }
@@ -553,7 +576,7 @@ static report_order *add_order(report_part *part, const replay_event *event)
 		part->ordinals = ordinal + 1;
 	part->order_count++;
 	o->counted = true;
-	o->ordinal = event->order_number;
+	o->order_number = event->order_number;
 	o->place = place_of(part, ordinal);
 	text_copy(o->id, sizeof o->id, s->id);
 	o->client = party(part, 'c', s->client.id, s->client.name,
@@ -783,41 +806,41 @@ static void apply_amend(report_part *part, report_order *o,
 
 /* ---- money -------------------------------------------------------------- */
 
+/* Adds amount to an order's total (of its operation seq); an overflow
+ * is kept to be said once the replay is over (sums_fit): the earliest
+ * one, whichever part finds it. */
 static void add_checked(report_part *part, int64_t *total, int64_t amount,
-                        const char *what, const char *id)
+                        const char *what, const char *id, uint64_t seq)
 {
 	if (money_add(*total, amount, total))
 		return;
-	if (!part->overflow)
-		diag_error(NULL, 0, "report: %s of order '%s' overflow", what,
-		           id);
-	part->overflow = true;
+	if (part->overflow_seq == 0) {
+		part->overflow_seq = seq;
+		snprintf(part->overflow, sizeof part->overflow,
+		         "%s of order '%s' overflow", what, id);
+	}
 }
 
-static void add_month_cost(report_part *part, date_t on, const char *code,
-                           int64_t amount, const char *id)
+/* The costs of month in currency code, made when new. */
+static report_month_costs *month_costs_of(report_part *part,
+                                          int32_t month, const char *code)
 {
-	int32_t month = report_month_of(on);
-	report_month_costs *m = NULL;
+	report_month_costs *m;
 
 	for (size_t i = part->month_cost_count; i-- > 0;) {
-		if (part->month_costs[i].month == month &&
-		    strcmp(part->month_costs[i].currency, code) == 0) {
-			m = &part->month_costs[i];
-			break;
-		}
+		m = &part->month_costs[i];
+		if (m->month == month && strcmp(m->currency, code) == 0)
+			return m;
 	}
-	if (m == NULL) {
-		part->month_costs = xgrow(part->month_costs,
-		                          &part->month_cost_capacity,
-		                          part->month_cost_count + 1,
-		                          sizeof *part->month_costs);
-		m = &part->month_costs[part->month_cost_count++];
-		memset(m, 0, sizeof *m);
-		m->month = month;
-		memcpy(m->currency, code, 4);
-	}
-	add_checked(part, &m->costs, amount, "monthly costs", id);
+	part->month_costs = xgrow(part->month_costs,
+	                          &part->month_cost_capacity,
+	                          part->month_cost_count + 1,
+	                          sizeof *part->month_costs);
+	m = &part->month_costs[part->month_cost_count++];
+	memset(m, 0, sizeof *m);
+	m->month = month;
+	text_copy(m->currency, sizeof m->currency, code);
+	return m;
 }
 
 /* ---- events ------------------------------------------------------------- */
@@ -857,11 +880,14 @@ static void apply_op(report_part *part, report_order *o,
 			o->progress = op->percent;
 		break;
 	case OP_COST:
-		add_checked(part, &o->costs, op->amount, "costs", o->id);
-		add_month_cost(part, op->on, op->currency, op->amount, o->id);
+		add_checked(part, &o->costs, op->amount, "costs", o->id,
+		            event->seq);
+		month_costs_of(part, report_month_of(op->on),
+		               op->currency)->exact += op->amount;
 		break;
 	case OP_PAYMENT:
-		add_checked(part, &o->payments, op->amount, "payments", o->id);
+		add_checked(part, &o->payments, op->amount, "payments", o->id,
+		            event->seq);
 		break;
 	case OP_COMPLETE:
 		apply_complete(part, o, event);
@@ -921,11 +947,5 @@ void report_data_event(void *ctx, const replay_event *event)
 	if (op->on != DATE_NONE && op->on > o->last_change)
 		o->last_change = op->on;
 	for (int i = 0; i < event->effect->posting_count; i++)
-		if (!trial_balance_add(part->balances,
-		                       &event->effect->postings[i]) &&
-		    !part->overflow) {
-			diag_error(NULL, 0, "report: balance of %s overflows",
-			           event->effect->postings[i].account);
-			part->overflow = true;
-		}
+		trial_balance_add(part->balances, &event->effect->postings[i]);
 }

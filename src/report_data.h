@@ -52,6 +52,7 @@
 #include "ledger_replay.h"
 #include "trial_balance.h"
 #include "util/date.h"
+#include "util/money.h"
 
 /* A client or an executor: id and the name the latest order gave it.
  * Interned: one per id, shared by every order that names it. */
@@ -69,10 +70,12 @@ typedef struct report_text {
 } report_text;
 
 typedef struct report_order {
-	/* (largest fields first: no padding, the cache holds 65,536) */
-	size_t ordinal;                     /* place in ledger order
+	/* (largest fields first: little padding, 248 bytes; the caches
+	 * hold 65,536 of them in all) */
+	size_t order_number;                /* place in ledger order
 	                                       (replay_event.order_number) */
-	size_t place;                       /* report_data_order's key */
+	size_t place;                       /* report_data_order's key: its
+	                                       part and ordinal there */
 	const report_party *client;
 	const report_party *executor;       /* in force now; NULL: none */
 	const report_party *done_executor;  /* in force at completion */
@@ -128,7 +131,8 @@ typedef struct report_change {
 typedef struct report_month_costs {
 	int32_t month;                      /* year * 12 + month - 1 */
 	char currency[4];
-	int64_t costs;
+	int64_t costs;                      /* once loaded */
+	money_sum exact;                    /* (private) summed */
 } report_month_costs;
 
 typedef struct report_data {
@@ -139,7 +143,8 @@ typedef struct report_data {
 	size_t month_cost_count;
 	trial_balance *balances;
 	uint64_t events, ignored;           /* operations seen, after as-of */
-	bool overflow;                      /* a sum overflowed (reported) */
+	bool overflow;                      /* a sum does not fit (reported
+	                                       once loaded) */
 	/* private */
 	struct report_part *parts;
 	unsigned part_count;

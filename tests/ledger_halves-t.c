@@ -5,6 +5,7 @@
  * replay says, whichever half finds it first and whichever line the
  * other half fails on. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "ledger_replay.h"
 #include "sample_ledger.h"
 #include "tap.h"
+#include "trial_balance.h"
 #include "util/diag.h"
 #include "util/xalloc.h"
 
@@ -29,6 +31,7 @@ typedef struct event_log {
 	int half;                   /* -1: a whole replay */
 	bool wrong_half;            /* an event of the other half came */
 	bool out_of_order;
+	trial_balance *postings;    /* the events' postings, exactly */
 } event_log;
 
 static void log_event(void *ctx, const replay_event *e)
@@ -61,6 +64,10 @@ static void log_event(void *ctx, const replay_event *e)
 	log->seqs = xrealloc(log->seqs, log->capacity * sizeof *log->seqs);
 	log->lines[log->count] = line;
 	log->seqs[log->count++] = e->seq;
+	if (log->postings == NULL)
+		log->postings = trial_balance_new_exact();
+	for (int i = 0; i < e->effect->posting_count; i++)
+		trial_balance_add(log->postings, &e->effect->postings[i]);
 }
 
 static void log_free(event_log *log)
@@ -69,6 +76,7 @@ static void log_free(event_log *log)
 		free(log->lines[i]);
 	free(log->lines);
 	free(log->seqs);
+	trial_balance_free(log->postings);
 	memset(log, 0, sizeof *log);
 }
 
@@ -98,25 +106,19 @@ static char *read_stream(FILE *f)
 	return text;
 }
 
-/* The balances of both, summed, as "account cur amount" lines. */
+/* The balances of both (exact; either may be NULL), put together, as
+ * "account cur amount" lines. */
 static char *balance_text(trial_balance *a, trial_balance *b)
 {
-	trial_balance *sum = trial_balance_new();
-	trial_balance *parts[2] = { a, b };
+	trial_balance *sum = trial_balance_new_exact();
 	char *text = xstrdup(""), *next;
 	const balance_line *lines;
 	size_t count;
 
-	for (int k = 0; k < 2 && parts[k] != NULL; k++) {
-		lines = trial_balance_lines(parts[k], &count);
-		for (size_t i = 0; i < count; i++) {
-			posting p = { .amount = lines[i].balance };
-			snprintf(p.account, sizeof p.account, "%s",
-			         lines[i].account);
-			memcpy(p.currency, lines[i].currency, 4);
-			trial_balance_add(sum, &p);
-		}
-	}
+	if (a != NULL)
+		trial_balance_merge(sum, a);
+	if (b != NULL)
+		trial_balance_merge(sum, b);
 	lines = trial_balance_lines(sum, &count);
 	for (size_t i = 0; i < count; i++) {
 		next = xasprintf("%s%s %s %lld\n", text, lines[i].account,
@@ -127,6 +129,24 @@ static char *balance_text(trial_balance *a, trial_balance *b)
 	trial_balance_free(sum);
 	return text;
 }
+
+/* A trial balance kept in ledger order as text, as balance_text. */
+static char *plain_text(trial_balance *tb)
+{
+	char *text = xstrdup(""), *next;
+	size_t count;
+	const balance_line *lines = trial_balance_lines(tb, &count);
+
+	for (size_t i = 0; i < count; i++) {
+		next = xasprintf("%s%s %s %lld\n", text, lines[i].account,
+		                 lines[i].currency, (long long)lines[i].balance);
+		free(text);
+		text = next;
+	}
+	return text;
+}
+
+static bool balances_agree = true;
 
 static outcome replay_once(const char *path)
 {
@@ -147,7 +167,13 @@ static outcome replay_once(const char *path)
 	diag_set_stream(NULL);
 	out.messages = read_stream(sink);
 	fclose(sink);
-	out.balances = balance_text(tb, NULL);
+	out.balances = balance_text(out.events.postings, NULL);
+	if (out.status == LEDGER_OK) {
+		/* the replay's own trial balance says the same */
+		char *plain = plain_text(tb);
+		balances_agree &= strcmp(plain, out.balances) == 0;
+		free(plain);
+	}
 	out.orders = order_book_count(book);
 	trial_balance_free(tb);
 	order_book_free(book);
@@ -160,7 +186,6 @@ static outcome replay_halves(const char *path)
 {
 	outcome out = { .events.half = -1 };
 	order_book *books[2];
-	trial_balance *tbs[2];
 	event_log logs[2] = { { .half = 0 }, { .half = 1 } };
 	replay_target targets[2];
 	FILE *sink = tmpfile();
@@ -169,10 +194,9 @@ static outcome replay_halves(const char *path)
 
 	for (int i = 0; i < 2; i++) {
 		books[i] = order_book_new(true);
-		tbs[i] = trial_balance_new();
 		order_book_in_place(books[i]);
 		targets[i] = (replay_target){
-			.book = books[i], .balances = tbs[i],
+			.book = books[i],
 			.on_event = log_event, .wants_states = amends,
 			.ctx = &logs[i], .at_once = true
 		};
@@ -183,12 +207,11 @@ static outcome replay_halves(const char *path)
 	diag_set_stream(NULL);
 	out.messages = read_stream(sink);
 	fclose(sink);
-	out.balances = balance_text(tbs[0], tbs[1]);
+	out.balances = balance_text(logs[0].postings, logs[1].postings);
 	for (int i = 0; i < 2; i++) {
 		halves_in_order &= !logs[i].out_of_order;
 		halves_kept_apart &= !logs[i].wrong_half;
 		out.orders += order_book_count(books[i]);
-		trial_balance_free(tbs[i]);
 		order_book_free(books[i]);
 	}
 	/* merged by seq */
@@ -453,7 +476,7 @@ int main(void)
 	lines ls, bad;
 	size_t i, j;
 
-	plan(19);
+	plan(25);
 	unlink(path);
 	book_sample_days(path);
 	text = test_read_file(path, &length);
@@ -531,6 +554,22 @@ int main(void)
 		lines_free(&bad);
 	}
 
+	/* Two failures on one line: the last posting of one half's
+	 * operation gone, and the other half's operation after it wrong too:
+	 * one replay checks the postings first. */
+	for (int half = 0; half < 2; half++) {
+		bad = copy(&ls);
+		i = find(&bad, 0, "post", half, 1 - half);
+		bump(&bad, i + 1, "version=");
+		delete(&bad, i);
+		ok(agree_on(work, &bad, LEDGER_INTEGRITY, "postings of the "
+		            "previous operation are missing", i + 1,
+		            "missing posting, wrong operation"),
+		   "half %d's missing posting and half %d's wrong version on "
+		   "one line: the postings are said", half, 1 - half);
+		lines_free(&bad);
+	}
+
 	/* a posting right after begin; an unknown record type */
 	bad = copy(&ls);
 	i = find(&bad, 1, "begin", -1, -1);
@@ -595,6 +634,46 @@ int main(void)
 			free(copy_text);
 		}
 		lines_free(&bad);
+	}
+
+	ok(balances_agree, "one replay's trial balance is the exact sum of "
+	   "its events' postings");
+
+	/* Exact trial balances: the same whatever the order and the sharing
+	 * out (a plain one overflows on the way). */
+	{
+		trial_balance *plain = trial_balance_new();
+		trial_balance *parts[2] = { trial_balance_new_exact(),
+		                            trial_balance_new_exact() };
+		trial_balance *all = trial_balance_new_exact();
+		posting max = { .account = "assets:bank", .currency = "RUB",
+		                .amount = INT64_MAX };
+		posting plus2 = max, minus = max;
+		size_t n;
+		const balance_line *bl;
+
+		plus2.amount = 2;
+		minus.amount = -INT64_MAX;
+		ok(trial_balance_add(plain, &max) &&
+		   !trial_balance_add(plain, &plus2),
+		   "in ledger order MAX + 2 overflows");
+		trial_balance_add(parts[0], &max);
+		trial_balance_add(parts[1], &plus2);
+		trial_balance_add(parts[0], &minus);
+		trial_balance_merge(all, parts[0]);
+		trial_balance_merge(all, parts[1]);
+		bl = trial_balance_lines(all, &n);
+		ok(trial_balance_unfit(all) == NULL && n == 1 &&
+		   bl[0].balance == 2,
+		   "exact, in two parts: MAX + 2 - MAX = 2");
+		trial_balance_add(all, &max);
+		bl = trial_balance_unfit(all);
+		ok(bl != NULL && strcmp(bl->account, "assets:bank") == 0,
+		   "exact: a balance past 64 bits is named");
+		trial_balance_free(plain);
+		trial_balance_free(parts[0]);
+		trial_balance_free(parts[1]);
+		trial_balance_free(all);
 	}
 
 	lines_free(&ls);

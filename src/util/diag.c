@@ -183,6 +183,19 @@ int diag_error(const char *file, long line, const char *format, ...)
 	return -1;
 }
 
+void diag_fatal(const char *file, long line, const char *format, ...)
+{
+	va_list args;
+	diag_deferred *kept = deferring;
+
+	deferring = NULL;           /* what this thread kept comes first */
+	diag_replay(kept);
+	va_start(args, format);
+	emit(DIAG_ERROR, file, line, format, args);
+	va_end(args);
+	exit(4);
+}
+
 void diag_warning(const char *file, long line, const char *format, ...)
 {
 	va_list args;

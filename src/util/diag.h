@@ -35,6 +35,12 @@ int diag_error(const char *file, long line, const char *format, ...)
 	__attribute__((format(printf, 3, 4)));
 void diag_warning(const char *file, long line, const char *format, ...)
 	__attribute__((format(printf, 3, 4)));
+/* An error the process cannot go on after (a scratch file that cannot be
+ * written): printed at once, after what the calling thread deferred, and
+ * the process exits with status 4 (environment). */
+_Noreturn void diag_fatal(const char *file, long line, const char *format,
+                          ...)
+	__attribute__((format(printf, 3, 4)));
 void diag_note(const char *file, long line, const char *format, ...)
 	__attribute__((format(printf, 3, 4)));
 void diag_emit(diag_level level, const char *file, long line,

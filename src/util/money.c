@@ -224,3 +224,11 @@ bool money_muldiv_round(int64_t value, int64_t num, int64_t den, int64_t *out)
 	*out = (int64_t)quotient;
 	return true;
 }
+
+bool money_sum_get(money_sum sum, int64_t *out)
+{
+	if (sum < INT64_MIN || sum > INT64_MAX)
+		return false;
+	*out = (int64_t)sum;
+	return true;
+}

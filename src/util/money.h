@@ -34,6 +34,11 @@ void money_format(int64_t minor, int minor_digits, char buf[static 32]);
  * result does not fit. */
 bool money_add(int64_t a, int64_t b, int64_t *out);
 bool money_mul(int64_t a, int64_t b, int64_t *out);
+/* An exact sum of amounts whatever their order: 128 bits, which no
+ * realistic count of 64-bit amounts overflows (add with +=).
+ * money_sum_get gives it in 64 bits; false when it does not fit. */
+__extension__ typedef __int128 money_sum;
+bool money_sum_get(money_sum sum, int64_t *out);
 /* round(value * num / den) half away from zero, computed exactly in 128 bits;
  * false on overflow or den == 0. */
 bool money_muldiv_round(int64_t value, int64_t num, int64_t den, int64_t *out);

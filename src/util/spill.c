@@ -40,9 +40,8 @@ static void fail(int fd, const char *what)
 	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
 	n = readlink(link, target, sizeof target - 1);
 	target[n > 0 ? n : 0] = '\0';
-	diag_error(n > 0 ? target : "scratch file", 0, "cannot %s: %s", what,
+	diag_fatal(n > 0 ? target : "scratch file", 0, "cannot %s: %s", what,
 	           errno != 0 ? strerror(errno) : "short transfer");
-	exit(4);
 }
 
 void spill_write(int fd, const void *buf, size_t length, uint64_t offset)
