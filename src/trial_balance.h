@@ -34,8 +34,9 @@ void trial_balance_merge(trial_balance *tb, const trial_balance *from);
  * balance that does not fit shows as 0: ask trial_balance_unfit first. */
 const balance_line *trial_balance_lines(trial_balance *tb, size_t *count);
 /* The first line (in that order) whose exact balance does not fit in 64
- * bits, or NULL (always for a trial balance that is not exact); valid as
- * trial_balance_lines' are. */
+ * bits, or NULL (always for a trial balance that is not exact).  It
+ * calls trial_balance_lines: the line is in its new array, and what an
+ * earlier call returned is gone. */
 const balance_line *trial_balance_unfit(trial_balance *tb);
 
 #endif
