@@ -41,6 +41,11 @@ is "$(cat "$tmp/expected")" "$(listing "$tmp/a/out")" \
 	"exactly the expected documents and workbooks"
 test -f "$tmp/a/out/run.json"
 ok $? "and run.json"
+# run replays the ledger once; report, in two halves: the same workbooks
+"$MANDATE" -q report --ledger "$tmp/a/books" --out "$tmp/a/report" $AS_OF &&
+	cmp "$tmp/a/out/status.xlsx" "$tmp/a/report/status.xlsx" &&
+	cmp "$tmp/a/out/performance.xlsx" "$tmp/a/report/performance.xlsx"
+ok $? "report (a replay in halves) writes run's workbooks, byte for byte"
 grep -q '^run: 5 booked, 0 already booked, 0 rejected, 0 unreadable; 12 documents written; exit 0; ledger head [0-9]*:[0-9a-f]\{64\}$' "$tmp/a/stdout"
 ok $? "a one-line summary with the ledger head"
 if [ -x "$PY" ]; then
