@@ -66,7 +66,7 @@ static void keep_event(struct replay *r, const record *rec, long line,
 	p->days_late = r->expected.days_late;
 	p->penalty = r->expected.penalty;
 	p->ordinal = r->expected.ordinal;
-	p->order_number = p->op.kind == OP_ORDER ? r->order_number : 0;
+	p->order_number = r->order_number;
 	p->posting_at = r->pending_count;  /* the op's postings come next */
 	p->before = before;
 	p->after = states ? order_state_snapshot(order_book_lookup(
@@ -81,7 +81,7 @@ static void deliver_now(struct replay *r, const record *rec, long line,
 		.seq = rec->seq, .line = line, .batch_id = r->batch_id,
 		.op = op, .effect = &r->expected, .before = before,
 		.after = order_book_lookup(r->target->book, op->order_id),
-		.order_number = op->kind == OP_ORDER ? r->order_number : 0
+		.order_number = r->order_number
 	};
 
 	r->target->on_event(r->target->ctx, &event);
@@ -224,8 +224,8 @@ int replay_record(void *ctx, const record *rec, long line)
 	if (strcmp(rec->type, "post") == 0)
 		return replay_posting(r, rec, line);
 	if (codec_is_op(rec->type)) {
-		if (strcmp(rec->type, "order") == 0)
-			r->order_number = r->orders_seen++;
+		r->order_number = strcmp(rec->type, "order") == 0
+		                  ? r->orders_seen++ : 0;
 		return replay_op(r, rec, line);
 	}
 	return integrity(r, line, "unknown record type", rec->type);

@@ -1301,54 +1301,31 @@ int ledger_scan_views(ledger *l, ledger_view_fn fn, void *ctx)
 
 int ledger_read_lines(ledger *l, ledger_line_fn fn, void *ctx)
 {
-	size_t capacity = l->scan_block, filled = 0;
-	char *buf = xmalloc(capacity);
-	uint64_t offset = 0;        /* of buf[0] in the file */
+	/* the scan's block reader, with nothing checked */
+	reader r = { .l = l, .block_bytes = l->scan_block };
+	scan_block b = { 0 };
 	long number = 0;
-	bool eof = false;
 	int status = LEDGER_OK;
 
-	while (status == LEDGER_OK) {
-		const char *p = buf, *end, *newline;
-		size_t used;
+	do {
+		const char *p, *end, *newline;
 
-		while (filled < capacity && !eof) {
-			ssize_t got = pread(l->fd, buf + filled, capacity - filled,
-			                    (off_t)(offset + filled));
-
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got < 0) {
-				diag_error(l->path, 0, "cannot read the ledger: %s",
-				           strerror(errno));
-				status = LEDGER_ENV;
-				break;
-			}
-			eof = got == 0;
-			filled += (size_t)got;
+		read_block(&r, &b);
+		if (b.kind == BLOCK_READ_ERROR) {
+			diag_error(l->path, 0, "cannot read the ledger: %s",
+			           strerror(b.read_error));
+			status = LEDGER_ENV;
+			break;
 		}
-		end = buf + filled;
-		while (status == LEDGER_OK &&
-		       (newline = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		/* a fragment, a line too long, the end: no more lines */
+		end = b.data + (b.kind == BLOCK_LINES ? b.length : 0);
+		for (p = b.data; status == LEDGER_OK && p < end; p = newline + 1) {
+			newline = memchr(p, '\n', (size_t)(end - p));
 			status = fn(ctx, p, (size_t)(newline - p), ++number);
-			p = newline + 1;
 		}
-		used = (size_t)(p - buf);
-		if (status != LEDGER_OK || eof)
-			break;      /* what is left has no newline */
-		if (used == 0) {            /* a line longer than buf */
-			if (capacity >= LEDGER_LINE_MAX)
-				break;
-			capacity = capacity < LEDGER_LINE_MAX / 2
-			         ? 2 * capacity : LEDGER_LINE_MAX;
-			buf = xrealloc(buf, capacity);
-			continue;
-		}
-		memmove(buf, p, filled - used);
-		filled -= used;
-		offset += used;
-	}
-	free(buf);
+	} while (status == LEDGER_OK && b.kind == BLOCK_LINES);
+	free(b.data);
+	free(b.ends);
 	return status;
 }
 

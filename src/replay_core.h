@@ -40,7 +40,8 @@ struct replay {
 	size_t event_count, event_capacity;
 	/* target->at_once: operations numbered below this are committed */
 	uint64_t committed_below;
-	/* <order> records so far, and the number of the current one */
+	/* <order> records so far, and the current operation's
+	 * replay_event.order_number */
 	size_t orders_seen, order_number;
 	/* the last failure was replay_postings_done's */
 	bool postings_missing;

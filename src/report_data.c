@@ -411,7 +411,8 @@ static void merge_sums(report_part *first, report_part *part)
 
 /* Whether every sum fits, once all are in: says the first that does not
  * (an order's total, by the earliest operation that overflowed it; else
- * a balance; else a month's costs). */
+ * a balance; else a month's costs).  Sets each month's costs from its
+ * exact sum on the way. */
 static bool sums_fit(report_data *data)
 {
 	report_part *first = &data->parts[0], *earliest = NULL;

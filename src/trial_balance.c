@@ -20,7 +20,6 @@ struct trial_balance {
 	strmap *index;            /* "account currency" → entry* */
 	bool exact;
 	balance_line *sorted;     /* trial_balance_lines' */
-	size_t sorted_count;
 	size_t first_unfit;       /* in sorted (SIZE_MAX: every one fits) */
 };
 
@@ -141,7 +140,6 @@ const balance_line *trial_balance_lines(trial_balance *tb, size_t *count)
 	qsort(g.entries, g.count, sizeof *g.entries, compare_entries);
 	free(tb->sorted);
 	tb->sorted = xcalloc(g.count + 1, sizeof *tb->sorted);
-	tb->sorted_count = g.count;
 	tb->first_unfit = SIZE_MAX;
 	for (size_t i = 0; i < g.count; i++) {
 		balance_line *line = &tb->sorted[i];

@@ -466,6 +466,22 @@ static bool agree_on(const char *path, const lines *ls, int status,
 	return same;
 }
 
+/* The first `type` line of half with its `key=N` made N + 1: whether both
+ * replays fail on it with LEDGER_INTEGRITY and a message holding
+ * expect. */
+static bool bumped_agree(const char *path, const lines *ls, const char *type,
+                         int half, const char *key, const char *expect)
+{
+	lines bad = copy(ls);
+	size_t i = find(&bad, 0, type, half, -1);
+	bool same;
+
+	bump(&bad, i, key);
+	same = agree_on(path, &bad, LEDGER_INTEGRITY, expect, i + 1, key);
+	lines_free(&bad);
+	return same;
+}
+
 int main(void)
 {
 	char *path = test_tmp_path("halves-t.ledger");
@@ -525,21 +541,12 @@ int main(void)
 
 	/* Wrong postings, versions, records, for either half. */
 	for (int half = 0; half < 2; half++) {
-		bad = copy(&ls);
-		i = find(&bad, 0, "post", half, -1);
-		bump(&bad, i, "amount=");
-		ok(agree_on(work, &bad, LEDGER_INTEGRITY, "posting does not "
-		            "match its operation", i + 1, "amount"),
+		ok(bumped_agree(work, &ls, "post", half, "amount=",
+		                "posting does not match its operation"),
 		   "half %d: a posting that does not match", half);
-		lines_free(&bad);
-
-		bad = copy(&ls);
-		i = find(&bad, 0, "advance", half, -1);
-		bump(&bad, i, "version=");
-		ok(agree_on(work, &bad, LEDGER_INTEGRITY, "version does not "
-		            "match", i + 1, "version"),
+		ok(bumped_agree(work, &ls, "advance", half, "version=",
+		                "version does not match"),
 		   "half %d: a version that does not match", half);
-		lines_free(&bad);
 
 		/* the last posting of an operation gone, another half's
 		 * operation next: found on that line */
